@@ -137,5 +137,8 @@ class Workspace:
         return not row or row[0] == 0
 
     def needs_demo(self) -> bool:
-        """The first start on an empty workspace builds the demo."""
-        return self.demo_info() is None and self.is_empty()
+        """The first start on an empty workspace builds the demo, as does any start after a
+        demo build that did not finish (its folder exists but its marker does not)."""
+        if self.demo_info() is not None:
+            return False
+        return self.demo_data_dir.exists() or self.is_empty()

@@ -130,10 +130,17 @@ class QuimbotApp(App[None]):
     def _run_demo_build(self, reset: bool) -> None:
         from quimbot_tui.demo_runner import run_demo_subprocess
 
-        def progress(done: float, total: float, message: str) -> None:
+        stages: list[str] = []
+
+        def progress(stage: str, done: float, total: float, message: str) -> None:
             self.call_from_thread(
                 self.jobs.update, DEMO_JOB, done=done, total=total, message=message
             )
+            if stages and stages[-1] == "import" and stage != "import":
+                # The records are indexed: show them while the model trains.
+                self.call_from_thread(self.workspace_changed)
+            if not stages or stages[-1] != stage:
+                stages.append(stage)
 
         try:
             run_demo_subprocess(

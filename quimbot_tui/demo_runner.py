@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -27,9 +28,12 @@ def run_demo_subprocess(
     *,
     reset: bool,
     extra_args: Sequence[str] = (),
-    on_progress: Callable[[float, float, str], None],
+    on_progress: Callable[[str, float, float, str], None],
 ) -> dict[str, object]:
-    """Build the demo in ``workspace`` in a child process; return its final report."""
+    """Build the demo in ``workspace`` in a child process; return its final report.
+
+    ``on_progress(stage, done, total, message)`` gets the overall progress (out of 100).
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -42,9 +46,21 @@ def run_demo_subprocess(
         *(["--reset"] if reset else []),
         *extra_args,
     ]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
-    )
+    with tempfile.TemporaryFile("w+") as errors:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True, bufsize=1)
+        result = _follow(proc, on_progress)
+        errors.seek(0)
+        stderr = errors.read()
+    if proc.returncode != 0:
+        tail = "\n".join(stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"demo build failed (exit {proc.returncode}): {tail}")
+    return result
+
+
+def _follow(
+    proc: subprocess.Popen[str], on_progress: Callable[[str, float, float, str], None]
+) -> dict[str, object]:
+    """Read the child's progress lines until it exits; return its final report."""
     result: dict[str, object] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -55,14 +71,12 @@ def run_demo_subprocess(
         if event.get("event") == "progress":
             stage = str(event["stage"])
             on_progress(
+                stage,
                 overall(stage, float(event["done"]), float(event["total"])),
                 100,
                 f"{stage}: {event.get('message', '')}",
             )
         elif event.get("event") == "done":
             result = event
-    stderr = proc.stderr.read() if proc.stderr else ""
-    if proc.wait() != 0:
-        tail = "\n".join(stderr.strip().splitlines()[-5:])
-        raise RuntimeError(f"demo build failed (exit {proc.returncode}): {tail}")
+    proc.wait()
     return result

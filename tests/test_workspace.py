@@ -52,3 +52,25 @@ def test_configs_are_found_from_the_checkout() -> None:
 def test_configs_folder_can_be_overridden(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("QUIMBOT_CONFIGS", str(tmp_path))
     assert configs_dir() == tmp_path.resolve()
+
+
+def test_an_unfinished_demo_build_is_built_again(tmp_path: Path) -> None:
+    import json
+
+    from engine.importers import import_file
+
+    ws = Workspace.open(tmp_path / "w")
+    ws.demo_data_dir.mkdir()
+    source = ws.demo_data_dir / "toefl-synth.jsonl"
+    source.write_text(json.dumps({"context": "q", "response": "a"}) + "\n")
+    import_file(ws.db, source)
+    assert not ws.is_empty()
+    assert ws.needs_demo()
+    ws.demo_marker.write_text('{"built_at": "now"}')
+    assert not ws.needs_demo()
+
+
+def test_a_workspace_with_the_users_own_data_gets_no_demo(tmp_path: Path) -> None:
+    ws = Workspace.open(tmp_path / "w")
+    (ws.models_dir / "my-model").mkdir()
+    assert not ws.needs_demo()

@@ -13,7 +13,7 @@ class JobsBar(Horizontal):
     """Shown above the footer while a background job runs."""
 
     DEFAULT_CSS = """
-    JobsBar { height: 1; dock: bottom; display: none; background: $boost; padding: 0 1; }
+    JobsBar { height: 1; display: none; background: $boost; padding: 0 1; }
     JobsBar.-active { display: block; }
     JobsBar Label { width: 1fr; }
     JobsBar ProgressBar { width: 50; }
