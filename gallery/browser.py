@@ -61,7 +61,7 @@ def missing_browser() -> str | None:
 class Browser:
     """One headless Chromium session with console and network logging."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: tuple[int, int] = WINDOW) -> None:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -77,9 +77,13 @@ class Browser:
         self.driver.set_page_load_timeout(30)
         self.driver.set_script_timeout(30)
         self._vt_id: str | None = None
+        self.resize(*size)
+
+    def resize(self, width: int, height: int) -> None:
+        """Set the page's viewport (CSS pixels, device pixel ratio 1)."""
         self.driver.execute_cdp_cmd(
             "Emulation.setDeviceMetricsOverride",
-            {"width": WINDOW[0], "height": WINDOW[1], "deviceScaleFactor": 1, "mobile": False},
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
 
     # -- virtual time -------------------------------------------------------------------------
@@ -192,7 +196,10 @@ for (let i = 0; i < data.length; i += 4) {
   h = Math.imul(h ^ data[i + 2], 16777619); h = Math.imul(h ^ data[i + 3], 16777619);
 }
 let mode = 0, distinct = 0;
-for (let i = 0; i < 4096; i++) { if (counts[i]) distinct++; if (counts[i] > mode) mode = counts[i]; }
+for (let i = 0; i < 4096; i++) {
+  if (counts[i]) distinct++;
+  if (counts[i] > mode) mode = counts[i];
+}
 const n = data.length / 4;
 const B = 16, bw = Math.ceil(c.width / B), bh = Math.ceil(c.height / B);
 const blocks = new Array(bw * bh).fill(0);
