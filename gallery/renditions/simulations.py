@@ -236,19 +236,17 @@ class LorenzRendition(Rendition):
         self.yaw, self.pitch = 0.6, 0.25
         self.reseed()
 
-    def warm_up(self, frames: int = 60) -> None:
-        """Advance without drawing, so the first frame already shows trails (as the web does)."""
-        for _ in range(frames):
-            self.step()
-
-    def reseed(self) -> None:
+    def reseed(self, warm_up: int = 60) -> None:
+        """Start the particles a thousandth apart at a random point; run ``warm_up`` frames."""
         r = self.rng
         base = ((r.random() - 0.5) * 20, (r.random() - 0.5) * 20, 10 + r.random() * 25)
         self.points: list[Vec3] = [
             (base[0] + i * self.OFFSET, base[1], base[2]) for i in range(self.COUNT)
         ]
         self.trails: list[list[Vec3]] = [[] for _ in range(self.COUNT)]
-        self.warm_up()
+        # run a little without drawing, so the first frame already shows trails (as the web does)
+        for _ in range(warm_up):
+            self.step()
 
     def step(self) -> None:
         for i, p in enumerate(self.points):
