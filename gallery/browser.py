@@ -105,7 +105,6 @@ class Browser:
 
     # -- pages and logs -----------------------------------------------------------------------
     def load(self, url: str) -> None:
-        self.drain_logs()
         self.driver.get(url)
 
     def drain_logs(self) -> tuple[list[dict[str, Any]], list[str]]:
