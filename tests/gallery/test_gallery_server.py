@@ -99,3 +99,34 @@ def test_cli_register_does_not_import_the_server():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_cli_serves_until_interrupted():
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import argparse\n"
+        "from quimbot_tui.cli import gallery\n"
+        "p = argparse.ArgumentParser()\n"
+        "gallery.register(p.add_subparsers())\n"
+        "args = p.parse_args(['gallery', '--port', '0', 'life'])\n"
+        "raise SystemExit(args.func(args))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+/)life\.html", line)
+        assert match, line
+        status, _, body = _get(match.group(1) + "life.html")
+        assert status == 200 and b"Game of Life" in body
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "Stopped." in out
