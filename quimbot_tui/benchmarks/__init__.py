@@ -1,0 +1,1 @@
+"""Benchmarks run by ``quimbot-tui bench``; each prints its figures and ratios."""

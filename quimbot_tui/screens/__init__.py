@@ -1,0 +1,1 @@
+"""The screens of quimbot-tui, one module and one .tcss per mode."""

@@ -1,0 +1,140 @@
+"""Named, ordered, recorded schema migrations.
+
+Each migration is applied once, in order, inside its own transaction, and recorded in
+``schema_migrations``. Never edit a migration that has shipped: append a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "0001_records",
+        """
+        CREATE SEQUENCE records_id_seq START 1;
+        CREATE SEQUENCE imports_id_seq START 1;
+        CREATE TABLE imports (
+            id BIGINT NOT NULL,
+            source VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            format VARCHAR,
+            dedup VARCHAR,
+            started_at TIMESTAMP,
+            finished_at TIMESTAMP,
+            status VARCHAR,
+            lines BIGINT DEFAULT 0,
+            accepted BIGINT DEFAULT 0,
+            duplicates BIGINT DEFAULT 0,
+            rejected BIGINT DEFAULT 0
+        );
+        CREATE TABLE records (
+            id BIGINT NOT NULL,
+            source VARCHAR NOT NULL,
+            import_id BIGINT,
+            line_no BIGINT,
+            hash VARCHAR NOT NULL,
+            user_md5 VARCHAR,
+            turns INTEGER,
+            chars INTEGER,
+            approx_tokens INTEGER,
+            first_user VARCHAR,
+            last_role VARCHAR,
+            flags VARCHAR[],
+            messages STRUCT(role VARCHAR, content VARCHAR)[],
+            metadata JSON,
+            imported_at TIMESTAMP
+        );
+        CREATE TABLE rejects (
+            import_id BIGINT,
+            source VARCHAR,
+            path VARCHAR,
+            line_no BIGINT,
+            reason VARCHAR,
+            detail VARCHAR,
+            raw VARCHAR
+        );
+        """,
+    ),
+    Migration(
+        "0002_topics",
+        """
+        CREATE TABLE topics (
+            topic_id VARCHAR PRIMARY KEY,
+            subreddit VARCHAR,
+            post_id VARCHAR,
+            title VARCHAR,
+            url VARCHAR,
+            author VARCHAR,
+            created_at TIMESTAMP,
+            first_seen TIMESTAMP,
+            last_seen TIMESTAMP,
+            status VARCHAR DEFAULT 'proposed',
+            score DOUBLE,
+            scoring_version VARCHAR,
+            record JSON
+        );
+        CREATE TABLE topic_observations (
+            topic_id VARCHAR NOT NULL,
+            captured_at TIMESTAMP NOT NULL,
+            upvotes BIGINT,
+            num_comments BIGINT,
+            upvote_velocity DOUBLE,
+            comment_velocity DOUBLE
+        );
+        """,
+    ),
+    Migration(
+        "0003_activity",
+        """
+        CREATE SEQUENCE activity_id_seq START 1;
+        CREATE TABLE activity (
+            id BIGINT NOT NULL DEFAULT nextval('activity_id_seq'),
+            happened_at TIMESTAMP NOT NULL,
+            actor VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,
+            subject VARCHAR,
+            detail JSON
+        );
+        """,
+    ),
+)
+
+
+def apply_migrations(
+    con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied now."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " position INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied: list[str] = []
+    for position, migration in enumerate(migrations, start=1):
+        if migration.name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(migration.sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)",
+                [position, migration.name],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(migration.name)
+    return applied

@@ -1,0 +1,217 @@
+"""Queries on the record index: imports, records, rejects."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import duckdb
+
+RECORD_COLUMNS = (
+    "id, source, import_id, line_no, hash, user_md5, turns, chars, approx_tokens, "
+    "first_user, last_role, flags, messages, metadata, imported_at"
+)
+
+
+@dataclass
+class RecordFilter:
+    """Filters of the Data screen and the CLI; empty fields do not filter."""
+
+    sources: list[str] = field(default_factory=list)
+    min_turns: int | None = None
+    max_turns: int | None = None
+    min_tokens: int | None = None
+    max_tokens: int | None = None
+    flag: str | None = None
+    search: str = ""
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.sources:
+            clauses.append(f"source IN ({', '.join('?' for _ in self.sources)})")
+            params.extend(self.sources)
+        for column, op, value in (
+            ("turns", ">=", self.min_turns),
+            ("turns", "<=", self.max_turns),
+            ("approx_tokens", ">=", self.min_tokens),
+            ("approx_tokens", "<=", self.max_tokens),
+        ):
+            if value is not None:
+                clauses.append(f"{column} {op} ?")
+                params.append(value)
+        if self.flag:
+            clauses.append("list_contains(flags, ?)")
+            params.append(self.flag)
+        if self.search:
+            clauses.append("len(list_filter(messages, lambda m: m.content ILIKE ?)) > 0")
+            params.append(f"%{self.search}%")
+        return (" AND ".join(clauses) or "TRUE"), params
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A row of the record table, without the messages."""
+
+    id: int
+    source: str
+    turns: int
+    approx_tokens: int
+    flags: list[str]
+    first_user: str
+
+
+def count(con: duckdb.DuckDBPyConnection, flt: RecordFilter | None = None) -> int:
+    where, params = (flt or RecordFilter()).where()
+    row = con.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def page(
+    con: duckdb.DuckDBPyConnection,
+    flt: RecordFilter | None = None,
+    *,
+    after_id: int | None = None,
+    before_id: int | None = None,
+    offset: int | None = None,
+    limit: int = 100,
+) -> list[RecordRow]:
+    """A page of rows in id order: after an id, before an id, or at an offset."""
+    where, params = (flt or RecordFilter()).where()
+    order = "ASC"
+    if after_id is not None:
+        where += " AND id > ?"
+        params.append(after_id)
+    elif before_id is not None:
+        where += " AND id < ?"
+        params.append(before_id)
+        order = "DESC"
+    sql = (
+        "SELECT id, source, turns, approx_tokens, flags, left(first_user, 200) "
+        f"FROM records WHERE {where} ORDER BY id {order} LIMIT ?"
+    )
+    params.append(limit)
+    if offset is not None and after_id is None and before_id is None:
+        sql += " OFFSET ?"
+        params.append(offset)
+    rows = [
+        RecordRow(r[0], r[1], r[2], r[3], list(r[4] or []), r[5] or "")
+        for r in con.execute(sql, params).fetchall()
+    ]
+    if order == "DESC":
+        rows.reverse()
+    return rows
+
+
+def get(con: duckdb.DuckDBPyConnection, record_id: int) -> dict[str, Any] | None:
+    cur = con.execute(f"SELECT {RECORD_COLUMNS} FROM records WHERE id = ?", [record_id])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    names = [d[0] for d in cur.description]
+    data = dict(zip(names, row, strict=True))
+    data["metadata"] = json.loads(data["metadata"]) if data["metadata"] else {}
+    return data
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    source: str
+    records: int
+    avg_turns: float
+    avg_tokens: float
+    max_tokens: int
+    flagged: int
+
+
+def source_stats(con: duckdb.DuckDBPyConnection) -> list[SourceStats]:
+    rows = con.execute(
+        "SELECT source, count(*), avg(turns), avg(approx_tokens), max(approx_tokens), "
+        "count(*) FILTER (WHERE len(flags) > 0) FROM records GROUP BY source ORDER BY source"
+    ).fetchall()
+    return [SourceStats(r[0], r[1], float(r[2]), float(r[3]), int(r[4]), r[5]) for r in rows]
+
+
+def existing_keys(con: duckdb.DuckDBPyConnection, column: str, source: str | None) -> set[str]:
+    """Dedup keys already stored: ``column`` is ``hash`` or ``user_md5``."""
+    if column not in ("hash", "user_md5"):
+        raise ValueError(f"unknown key column {column!r}")
+    if source is None:
+        rows = con.execute(f"SELECT {column} FROM records WHERE {column} IS NOT NULL")
+    else:
+        rows = con.execute(
+            f"SELECT {column} FROM records WHERE source = ? AND {column} IS NOT NULL", [source]
+        )
+    return {r[0] for r in rows.fetchall()}
+
+
+def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT nextval('imports_id_seq')").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def insert_import(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    con.execute(f"INSERT INTO imports ({columns}) VALUES ({marks})", list(values.values()))
+
+
+def insert_records(con: duckdb.DuckDBPyConnection, batch: Any) -> None:
+    """Insert an Arrow table of records (every column but ``id``), in line order."""
+    con.register("incoming_records", batch)
+    try:
+        con.execute(
+            "INSERT INTO records SELECT nextval('records_id_seq') AS id, source, import_id, "
+            "line_no, hash, user_md5, turns, chars, approx_tokens, first_user, last_role, "
+            "flags, messages, metadata, imported_at FROM incoming_records ORDER BY line_no"
+        )
+    finally:
+        con.unregister("incoming_records")
+
+
+def insert_rejects(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    if rows:
+        con.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def rejects(
+    con: duckdb.DuckDBPyConnection, *, source: str | None = None, limit: int = 1000
+) -> list[tuple[Any, ...]]:
+    where, params = ("source = ?", [source]) if source else ("TRUE", [])
+    return con.execute(
+        f"SELECT source, path, line_no, reason, detail FROM rejects WHERE {where} "
+        "ORDER BY import_id, line_no LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+
+
+def reject_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    return con.execute(
+        "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY count(*) DESC, reason"
+    ).fetchall()
+
+
+def imports(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    return con.execute(
+        "SELECT id, source, path, format, finished_at, lines, accepted, duplicates, rejected "
+        "FROM imports ORDER BY id"
+    ).fetchall()
+
+
+def import_ids_under(con: duckdb.DuckDBPyConnection, path_prefix: str) -> list[int]:
+    rows = con.execute("SELECT id FROM imports WHERE starts_with(path, ?)", [path_prefix])
+    return [r[0] for r in rows.fetchall()]
+
+
+def delete_imports(con: duckdb.DuckDBPyConnection, ids: list[int]) -> int:
+    """Delete the records, rejects and import entries of these imports."""
+    if not ids:
+        return 0
+    marks = ", ".join("?" for _ in ids)
+    con.execute(f"DELETE FROM records WHERE import_id IN ({marks})", ids)
+    con.execute(f"DELETE FROM rejects WHERE import_id IN ({marks})", ids)
+    con.execute(f"DELETE FROM imports WHERE id IN ({marks})", ids)
+    return len(ids)
