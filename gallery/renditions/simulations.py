@@ -225,6 +225,7 @@ class LorenzRendition(Rendition):
     name = "lorenz"
     title = "Lorenz Attractor"
     colour = "#8fb8ff"
+    fps = 30.0
     DT = 0.005
     SUBSTEPS = 4
     COUNT = 6
@@ -236,7 +237,7 @@ class LorenzRendition(Rendition):
         self.yaw, self.pitch = 0.6, 0.25
         self.reseed()
 
-    def reseed(self, warm_up: int = 60) -> None:
+    def reseed(self, warm_up: int = 300) -> None:
         """Start the particles a thousandth apart at a random point; run ``warm_up`` frames."""
         r = self.rng
         base = ((r.random() - 0.5) * 20, (r.random() - 0.5) * 20, 10 + r.random() * 25)

@@ -7,6 +7,7 @@ real mouse or touch gesture is followed by different pixels, the gesture did it,
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -34,6 +35,8 @@ def base_url():
 @pytest.fixture(scope="module")
 def browser():
     reason = missing_browser()
+    if reason and os.environ.get("QUIMBOT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"QUIMBOT_REQUIRE_BROWSER=1 but {reason}")
     if reason:
         pytest.skip(f"browser tests need Chromium: {reason}")
     from gallery.browser import Browser
