@@ -109,6 +109,43 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "0004_compare_answers_votes",
+        """
+        CREATE SEQUENCE answers_id_seq START 1;
+        CREATE SEQUENCE votes_id_seq START 1;
+        CREATE TABLE answers (
+            id BIGINT NOT NULL DEFAULT nextval('answers_id_seq'),
+            created_at TIMESTAMP NOT NULL,
+            session VARCHAR,
+            conversation JSON NOT NULL,
+            text VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            model_id VARCHAR NOT NULL,
+            adapter VARCHAR,
+            adapter_id VARCHAR,
+            adapter_enabled BOOLEAN NOT NULL,
+            label VARCHAR,
+            run_id VARCHAR,
+            step INTEGER,
+            settings JSON NOT NULL,
+            prompt_tokens INTEGER,
+            tokens INTEGER,
+            first_token_s DOUBLE,
+            seconds DOUBLE,
+            finish_reason VARCHAR
+        );
+        CREATE TABLE votes (
+            id BIGINT NOT NULL DEFAULT nextval('votes_id_seq'),
+            created_at TIMESTAMP NOT NULL,
+            left_answer BIGINT NOT NULL,
+            right_answer BIGINT NOT NULL,
+            choice VARCHAR NOT NULL,
+            blind BOOLEAN NOT NULL,
+            voter VARCHAR
+        );
+        """,
+    ),
 )
 
 
