@@ -40,6 +40,7 @@ class QuimbotApp(App[None]):
         Binding("f1", "help", "Help", key_display="F1"),
         Binding("question_mark", "help", "Help", show=False, key_display="?"),
         Binding("ctrl+t", "next_theme", "Theme", show=False),
+        Binding("f3", "activity", "Activity", key_display="F3", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -166,6 +167,12 @@ class QuimbotApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_activity(self) -> None:
+        from quimbot_tui.screens.activity import ActivityScreen
+
+        if not isinstance(self.screen, ActivityScreen):
+            self.push_screen(ActivityScreen())
+
     def action_next_theme(self) -> None:
         names = sorted(self.available_themes)
         index = names.index(self.theme) if self.theme in names else -1
@@ -207,6 +214,9 @@ class QuimbotApp(App[None]):
             )
         yield SystemCommand("Help: all key bindings", "F1 or ?", self.action_help)
         yield SystemCommand("Next theme", "Ctrl+T", self.action_next_theme)
+        yield SystemCommand(
+            "Activity log", "F3: who changed the workspace, what and when", self.action_activity
+        )
         yield SystemCommand(
             "Rebuild the demo workspace",
             "make the demo data, model and topics again",

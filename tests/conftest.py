@@ -44,6 +44,14 @@ def small_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A tiny base model and two LoRA adapters ("pirate", "polite"), built once per session."""
+    from tests.tinymodels import build_tiny_models
+
+    return build_tiny_models(tmp_path_factory.mktemp("tiny-models"))
+
+
 @pytest.fixture
 def demo_workspace(small_demo_template: Path, tmp_path: Path) -> Workspace:
     """A fresh copy of the small demo workspace for one test."""

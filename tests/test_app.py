@@ -260,3 +260,26 @@ async def test_another_process_writes_while_the_app_is_open(demo_workspace: Work
         await holder.wait()
         assert "of 237" in records_status(app)
         assert not [n for n in app.notes if n[0] == "error"]
+
+
+async def test_activity_log_opens_from_the_palette(demo_workspace: Workspace) -> None:
+    from engine import activity
+    from quimbot_tui.screens.activity import ActivityScreen
+
+    activity.log(demo_workspace.db, "data.import", "mine.jsonl", accepted=3)
+    app = RecordingApp(demo_workspace, auto_demo=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Activity log")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ActivityScreen)
+        table = app.screen.query_one(DataTable)
+        actions = [table.get_row_at(i)[2] for i in range(table.row_count)]
+        assert actions[0] == "data.import" and "demo.build" in actions
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ActivityScreen)

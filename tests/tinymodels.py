@@ -1,10 +1,8 @@
-"""A tiny base model and two LoRA adapters trained on it, built once per session."""
+"""A tiny base model and two LoRA adapters trained on it (the `tiny_models` fixture)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from engine.tinymodel import TinyModelConfig, build_tiny_model
 
@@ -55,9 +53,8 @@ def train_lora(base: Path, out: Path, reply: str, steps: int = 80, seed: int = 0
     return out
 
 
-@pytest.fixture(scope="session")
-def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("inference")
+def build_tiny_models(root: Path) -> dict[str, Path]:
+    """A tiny Qwen3 base (hidden 64) and two LoRA adapters with very different answers."""
     cfg = TinyModelConfig(
         vocab_size=400,
         hidden_size=64,
