@@ -26,6 +26,8 @@ class GGUFSummary:
     chat_template: str
     eos_token_id: int
     file_type: int
+    rope_freq_base: float
+    context_length: int
 
 
 def _tokenizer_fields(folder: Path) -> dict[str, Any]:
@@ -89,7 +91,7 @@ def write_gguf(
     writer.add_head_count_kv(int(config["num_key_value_heads"]))
     writer.add_key_length(head_dim)
     writer.add_value_length(head_dim)
-    writer.add_rope_freq_base(float(config.get("rope_theta", 1_000_000.0)))
+    writer.add_rope_freq_base(_rope_theta(config))
     writer.add_layer_norm_rms_eps(float(config["rms_norm_eps"]))
     file_type = gguf.LlamaFileType.MOSTLY_F16 if qtype == "f16" else gguf.LlamaFileType.MOSTLY_Q8_0
     writer.add_file_type(int(file_type))
@@ -126,6 +128,14 @@ def write_gguf(
     writer.write_tensors_to_file()
     writer.close()
     return out
+
+
+def _rope_theta(config: dict[str, Any]) -> float:
+    """RoPE base frequency: transformers 5 keeps it in ``rope_parameters``, 4.x at the top."""
+    params = config.get("rope_parameters") or config.get("rope_scaling") or {}
+    if params.get("rope_type", "default") not in ("default", None):
+        raise ValueError(f"RoPE scaling {params['rope_type']!r} is not exported to GGUF here")
+    return float(params.get("rope_theta") or config.get("rope_theta") or 1_000_000.0)
 
 
 def _add_tensor(writer: Any, names: Any, key: str, array: Any, qtype: str) -> None:
@@ -165,4 +175,6 @@ def read_gguf(path: Path) -> GGUFSummary:
         else "",
         eos_token_id=int(field("tokenizer.ggml.eos_token_id")),
         file_type=int(field("general.file_type")),
+        rope_freq_base=float(field("qwen3.rope.freq_base")),
+        context_length=int(field("qwen3.context_length")),
     )

@@ -67,6 +67,8 @@ def test_gguf_reads_back_with_architecture_shapes_and_tokenizer(
     assert summary.vocab_size == config["vocab_size"]
     assert summary.eos_token_id == tok.convert_tokens_to_ids("<|im_end|>")
     assert summary.chat_template == tok.chat_template
+    assert summary.rope_freq_base == config["rope_parameters"]["rope_theta"]
+    assert summary.context_length == config["max_position_embeddings"]
 
 
 def test_q8_0_is_smaller_than_f16(merged: Path, tmp_path: Path) -> None:
@@ -149,3 +151,32 @@ def test_export_cli_writes_everything(tiny_models, tmp_path: Path) -> None:
     assert modelfile.startswith(f"FROM ./{gguf_name}\n")
     assert 'PARAMETER stop "<|im_end|>"' in modelfile
     assert read_modelfile_template(out / "Modelfile") == CHATML_GO
+
+
+def test_gguf_greedy_tokens_match_transformers(merged: Path, tmp_path: Path) -> None:
+    """Run the GGUF in llama.cpp (where llama-cpp-python is installed) against transformers."""
+    llama_cpp = pytest.importorskip(
+        "llama_cpp", reason="no GGUF runtime: pip install llama-cpp-python (CI builds it)"
+    )
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = write_gguf(merged, tmp_path / "m.gguf", "f16")
+    tok = AutoTokenizer.from_pretrained(merged)
+    model = AutoModelForCausalLM.from_pretrained(merged)
+    enc = tok.apply_chat_template([{"role": "user", "content": "I go to the zoo yesterday."}],
+                                  add_generation_prompt=True, return_tensors="pt",
+                                  return_dict=True)
+    with torch.no_grad():
+        out = model.generate(**enc, max_new_tokens=12, do_sample=False)
+    expected = [t for t in out[0, enc["input_ids"].shape[1]:].tolist() if t != tok.eos_token_id]
+    llm = llama_cpp.Llama(model_path=str(path), n_ctx=256, verbose=False)
+    try:
+        got = []
+        for token in llm.generate(enc["input_ids"][0].tolist(), temp=0.0, top_k=1):
+            if token == llm.token_eos() or len(got) >= 12:
+                break
+            got.append(token)
+    finally:
+        llm.close()
+    assert got == expected
