@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -126,11 +128,14 @@ async def _open_compare(app, pilot):
 async def test_keys_work_while_both_columns_stream(compare_ws: Workspace, monkeypatch) -> None:
     from quimbot_tui.app import QuimbotApp
 
-    slow_step = InferenceEngine._step
+    real_step = InferenceEngine._step
+    release = threading.Event()
+    calls = itertools.count()
 
-    def step(self, *args):  # a slower model, so the test can act while tokens arrive
-        time.sleep(0.02)
-        return slow_step(self, *args)
+    def step(self, *args):  # a few tokens on each side, then hold until the keys were tried
+        if next(calls) >= 20:
+            release.wait(timeout=120)
+        return real_step(self, *args)
 
     monkeypatch.setattr(InferenceEngine, "_step", step)
     from quimbot_tui.screens.compare import CompareScreen
@@ -142,23 +147,28 @@ async def test_keys_work_while_both_columns_stream(compare_ws: Workspace, monkey
         lambda self: GenerationSettings(max_new_tokens=150, min_new_tokens=150),
     )
     app = QuimbotApp(compare_ws, auto_demo=False)
-    async with app.run_test(size=(140, 44)) as pilot:
-        screen = await _open_compare(app, pilot)
-        await pilot.press(*"I go to the zoo yesterday.", "enter")
-        await _wait(
-            pilot, lambda: screen.generating and all(c.streaming_text for c in screen._columns())
-        )
-        await pilot.press("tab")
-        first_focus = app.focused
-        await pilot.press("tab")
-        assert app.focused is not first_focus  # focus moves while streaming
-        left = screen.query_one("#left-column")
-        left.focus()
-        await pilot.press("pageup", "end")  # scrolling keys are handled, not queued
-        assert screen.generating
-        lengths = [len(c.streaming_text) for c in screen._columns()]
-        await _wait(pilot, lambda: not screen.generating, timeout=120)
-        assert all(n > 0 for n in lengths)
+    try:
+        async with app.run_test(size=(140, 44)) as pilot:
+            screen = await _open_compare(app, pilot)
+            await pilot.press(*"I go to the zoo yesterday.", "enter")
+            await _wait(
+                pilot,
+                lambda: screen.generating and all(c.streaming_text for c in screen._columns()),
+            )
+            await pilot.press("tab")
+            first_focus = app.focused
+            await pilot.press("tab")
+            assert app.focused is not first_focus  # focus moves while streaming
+            left = screen.query_one("#left-column")
+            left.focus()
+            await pilot.press("pageup", "end")  # scrolling keys are handled, not queued
+            assert screen.generating
+            lengths = [len(c.streaming_text) for c in screen._columns()]
+            release.set()
+            await _wait(pilot, lambda: not screen.generating, timeout=120)
+            assert all(n > 0 for n in lengths)
+    finally:
+        release.set()  # never leave the generation thread waiting
     with compare_ws.db.connect() as con:
         assert store_answers.count_answers(con) == 2
 
