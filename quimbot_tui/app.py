@@ -37,6 +37,18 @@ class QuimbotApp(App[None]):
     MODES = {m.name: _mode_factory(m.name) for m in ALL_MODES}
     BINDINGS = [
         *(Binding(m.key, f"switch_mode('{m.name}')", m.title, show=False) for m in ALL_MODES),
+        # Alt+number switches even while a text field has the keys (digits are text there).
+        *(
+            Binding(
+                f"alt+{m.key}",
+                f"switch_mode('{m.name}')",
+                f"{m.title} (also from a text field)",
+                show=False,
+                priority=True,
+            )
+            for m in ALL_MODES
+        ),
+        Binding("escape", "leave_field", "Leave field", show=False),
         Binding("f1", "help", "Help", key_display="F1"),
         Binding("question_mark", "help", "Help", show=False, key_display="?"),
         Binding("ctrl+t", "next_theme", "Theme", show=False),
@@ -172,6 +184,13 @@ class QuimbotApp(App[None]):
 
         if not isinstance(self.screen, ActivityScreen):
             self.push_screen(ActivityScreen())
+
+    def action_leave_field(self) -> None:
+        """Esc in a text field gives the keys back to the screen (number keys switch again)."""
+        from textual.widgets import Input, TextArea
+
+        if isinstance(self.focused, Input | TextArea):
+            self.screen.set_focus(None)
 
     def action_next_theme(self) -> None:
         names = sorted(self.available_themes)

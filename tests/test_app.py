@@ -76,6 +76,27 @@ async def test_every_screen_shows_workspace_content(demo_workspace: Workspace) -
         assert app.screen.query_one("#queue", DataTable).row_count == 8
 
 
+async def test_screens_switch_while_a_text_field_has_the_keys(demo_workspace: Workspace) -> None:
+    app = RecordingApp(demo_workspace, auto_demo=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        prompt = app.screen.query_one("#prompt", Input)
+        prompt.focus()
+        await pilot.press("2")  # a digit is text in the field ...
+        assert app.current_mode == "compare" and prompt.value.endswith("2")
+        await pilot.press("alt+1")  # ... Alt+digit switches anyway
+        await settle(app, pilot)
+        assert app.current_mode == "data"
+        await pilot.press("4")
+        await settle(app, pilot)
+        app.screen.query_one("#prompt", Input).focus()
+        await pilot.press("escape", "2")  # Esc leaves the field, then digits switch again
+        await settle(app, pilot)
+        assert app.current_mode == "mix"
+
+
 @pytest.mark.parametrize("mode", MODES, ids=[m.name for m in MODES])
 async def test_every_screen_opens_from_the_command_palette(demo_workspace: Workspace, mode) -> None:
     app = RecordingApp(demo_workspace, auto_demo=False)

@@ -323,6 +323,8 @@ class CompareScreen(WorkbenchScreen):
         if self.generating:
             self._stop = True
             self._status("stopping…")
+        else:
+            self.quimbot.action_leave_field()
 
     def action_new_conversation(self) -> None:
         if self.generating:
