@@ -11,3 +11,9 @@ with per-line errors), ``scrape`` (praw, retries, partial progress), ``scoring``
 versions, novelty window), ``shortlist``, ``approvals``, ``packets``, ``publish`` and
 ``inbox`` (files dropped into the workspace ``inbox/``).
 """
+
+import threading
+
+write_lock = threading.RLock()
+"""Held around every write of the pipeline, so that the app's threads (a decision, an inbox
+import, a rescore) never race each other into a DuckDB transaction conflict."""

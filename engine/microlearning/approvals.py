@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import activity
+from engine.microlearning import write_lock
 from engine.microlearning.records import iso
 from engine.microlearning.schemas import validate
 from store import approvals as store_approvals
@@ -55,7 +56,7 @@ class ApprovalSession:
     # -- decisions -------------------------------------------------------------------------
     def decide(self, topic_id: str, approved: bool, notes: str | None = None) -> dict[str, Any]:
         """Store the decision; returns the stored row (with its ``id``)."""
-        with self.db.connect() as con, transaction(con):
+        with write_lock, self.db.connect() as con, transaction(con):
             topic = store_topics.get(con, topic_id)
             if topic is None:
                 raise ApprovalError(f"no topic {topic_id}")
@@ -101,7 +102,7 @@ class ApprovalSession:
         action = self.actions[-1]
         if action.kind == "decision":
             assert action.approval_id is not None
-            with self.db.connect() as con, transaction(con):
+            with write_lock, self.db.connect() as con, transaction(con):
                 self._reopen(con, action.topic_id)
                 store_approvals.revoke(con, action.approval_id, "undone")
                 store_topics.set_status(con, action.topic_id, "proposed")
@@ -121,7 +122,7 @@ class ApprovalSession:
         self, approval_id: int, *, approved: bool | None = None, notes: str | None = None
     ) -> dict[str, Any]:
         """Change a decision in force (its outcome, its notes, or both)."""
-        with self.db.connect() as con, transaction(con):
+        with write_lock, self.db.connect() as con, transaction(con):
             old = store_approvals.get(con, approval_id)
             if old is None or old["revoked_at"] is not None:
                 raise ApprovalError(f"approval {approval_id} is not in force")
@@ -133,7 +134,8 @@ class ApprovalSession:
             store_approvals.revoke(con, approval_id, "edited")
             new_id = store_approvals.add(con, record, session=self.session_id)
             topic = store_topics.get(con, topic_id)
-            if topic is not None and topic["status"] in ("proposed", "approved", "rejected"):
+            changed = now_approved != old["approved"]
+            if topic is not None and (changed or topic["status"] in ("approved", "rejected")):
                 store_topics.set_status(con, topic_id, "approved" if now_approved else "rejected")
             row = store_approvals.get(con, new_id)
         assert row is not None

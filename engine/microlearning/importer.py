@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.microlearning import write_lock
 from engine.microlearning.ingest import IngestResult, ingest
 from engine.microlearning.records import (
     RecordError,
@@ -166,7 +167,7 @@ def import_files(
         report.files.append(str(path))
         parsed += [(r, k, o, path.name) for r, k, o in parse_file(path, report)]
     parsed.sort(key=lambda p: p[0]["captured_at"])
-    with db.connect() as con, transaction(con):
+    with write_lock, db.connect() as con, transaction(con):
         for record, kind, original, filename in parsed:
             if kind == "candidate":
                 report.proposals += 1

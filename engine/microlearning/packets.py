@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import activity
+from engine.microlearning import write_lock
 from engine.microlearning.config import MicrolearningConfig, ModelEndpoint
 from engine.microlearning.records import iso
 from engine.microlearning.schemas import problems
@@ -273,7 +274,7 @@ def make_packets(
             report.errors.append((topic["topic_id"], str(exc)))
             continue
         pid = packet_id(topic["topic_id"])
-        with db.connect() as con, transaction(con):
+        with write_lock, db.connect() as con, transaction(con):
             store_packets.add(con, pid, topic["topic_id"], packet, name, moment)
             store_topics.set_status(con, topic["topic_id"], "draft")
         report.made.append((topic["topic_id"], pid))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import activity
+from engine.microlearning import write_lock
 from engine.microlearning.schemas import validate
 from engine.microlearning.signals import clean_title
 from store import packets as store_packets
@@ -109,7 +110,7 @@ def publish(
         json_path, md_path = folder / f"{stem}.json", folder / f"{stem}.md"
         _write(json_path, json.dumps(row["packet"], ensure_ascii=False, indent=2) + "\n")
         _write(md_path, markdown(row))
-        with db.connect() as con, transaction(con):
+        with write_lock, db.connect() as con, transaction(con):
             store_packets.mark_published(con, row["packet_id"], str(json_path), str(md_path))
             store_topics.set_status(con, row["topic_id"], "published")
         report.published.append((row["packet_id"], json_path, md_path))

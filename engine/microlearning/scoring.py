@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.microlearning import write_lock
 from engine.microlearning.config import MicrolearningConfig, ScoringVersion
 from store import topics as store_topics
 from store.db import Database, transaction
@@ -212,7 +213,7 @@ def rescore(
     with db.connect() as con:
         topics = store_topics.by_status(con, statuses)
     scored = score(topics, version, seen)
-    with db.connect() as con, transaction(con):
+    with write_lock, db.connect() as con, transaction(con):
         rows = ((s.topic_id, s.score, s.components) for s in scored)
         store_topics.set_scores(con, name, rows, now)
     return ScoreReport(name, version.description, scored, sum(1 for t in topics if t in seen))

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from engine import activity
+from engine.microlearning import write_lock
 from engine.microlearning.config import MicrolearningConfig, ScrapeConfig
 from engine.microlearning.ingest import IngestResult, ingest
 from engine.microlearning.records import from_post
@@ -324,7 +325,7 @@ def scrape(
                 seen.add(record["topic_id"])
                 records.append(record)
             listing.kept = len(records)
-            with db.connect() as con, transaction(con):
+            with write_lock, db.connect() as con, transaction(con):
                 report.stored.add(ingest(con, records))
         else:
             if on_progress:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import activity
+from engine.microlearning import write_lock
 from engine.microlearning.config import MicrolearningConfig
 from engine.microlearning.packets import template_fields
 from engine.microlearning.schemas import validate
@@ -88,7 +89,7 @@ def make_shortlist(
     path = out or packets_dir / "shortlists" / f"shortlist-{moment:%Y%m%d-%H%M%S}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    with db.connect() as con, transaction(con):
+    with write_lock, db.connect() as con, transaction(con):
         store_topics.add_shortlist(
             con, moment.astimezone(dt.UTC).replace(tzinfo=None), name, str(path), record
         )

@@ -75,3 +75,10 @@ def flat_file(tmp_path: Path) -> Path:
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _close_database(workspace: Workspace):
+    """Release the database when a test ends, not in a timer thread at interpreter exit."""
+    yield
+    workspace.db.close()
