@@ -195,3 +195,51 @@ async def test_files_dropped_into_the_inbox_appear_live(
         assert (scored.inbox_dir / "imported" / dropped.name).is_file()
         errors = (scored.inbox_dir / "imported" / f"{dropped.name}.errors.txt").read_text()
         assert "line 2: invalid JSON" in errors
+
+
+async def test_leaving_the_screen_posts_a_session_summary(scored: Workspace) -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    posted: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            posted.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    scored.update_settings(webhooks=[{"url": url, "events": ["approvals.session"]}])
+    app = QuimbotApp(scored, auto_demo=False, initial_mode="topics")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("a")
+            await settle(app, pilot)
+            await pilot.press("x")
+            await settle(app, pilot)
+            await pilot.press("1")  # to the Data screen
+            for _ in range(100):
+                await settle(app, pilot)
+                if posted:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert posted and posted[0]["event"] == "approvals.session"
+    fields = posted[0]["fields"]
+    assert (fields["accepted"], fields["rejected"], fields["accepted rate"]) == (1, 1, "50%")
+    assert fields["left in queue"] == 3
+    from store import activity as store_activity
+
+    with scored.db.connect() as con:
+        actions = [a["action"] for a in store_activity.recent(con)]
+    assert {"topics.approve", "topics.reject", "topics.session"} <= set(actions)
