@@ -166,6 +166,7 @@ TEMPLATE_FIELDS = frozenset(
     {
         "title",
         "fact",
+        "detail",
         "short_title",
         "subreddit",
         "upvotes",

@@ -26,13 +26,21 @@ from engine.microlearning import write_lock
 from engine.microlearning.config import MicrolearningConfig, ModelEndpoint
 from engine.microlearning.records import iso
 from engine.microlearning.schemas import problems
-from engine.microlearning.signals import STOP_WORDS, clean_title, first_sentence, shorten
+from engine.microlearning.signals import (
+    STOP_WORDS,
+    clean_title,
+    first_sentence,
+    rest_after_first_sentence,
+    shorten,
+)
 from store import approvals as store_approvals
 from store import packets as store_packets
 from store import topics as store_topics
 from store.db import Database, transaction
 
 PREFIX_WORDS = frozenset({"til", "eli5", "ysk", "lpt", "psa"})
+DEFAULT_ANGLE = "why this happens and what it tells us"
+"""The learning angle of a topic that brings none (microlearning_angle_candidates)."""
 
 
 class PacketError(ValueError):
@@ -55,17 +63,20 @@ def template_fields(record: dict[str, Any]) -> dict[str, str]:
     sub = record["source"]["subreddit"]
     angles = record.get("microlearning_angle_candidates") or []
     metrics = record["metrics"]
+    angle = angles[0] if angles else DEFAULT_ANGLE
+    detail = rest_after_first_sentence(clean)
     return {
         "title": title,
         "fact": fact,
-        "short_title": shorten(first_sentence(clean, 200).rstrip("."), 70),
+        "detail": detail or angle[:1].upper() + angle[1:] + ".",
+        "short_title": shorten(first_sentence(clean, 200).rstrip("."), 90),
         "subreddit": sub,
         "upvotes": f"{metrics['upvotes']:,}",
         "num_comments": f"{metrics['num_comments']:,}",
         "keywords": ", ".join(words[:3]) or sub,
         "keyword1": words[0] if words else sub,
         "keyword2": words[1] if len(words) > 1 else sub,
-        "angle": angles[0] if angles else "the story behind this post, and why it is true",
+        "angle": angle,
         "hook": "",
     }
 

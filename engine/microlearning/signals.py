@@ -115,8 +115,18 @@ def first_sentence(text: str, limit: int = 160) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters: cut at a clause (comma, semicolon) if one ends late
+    enough, else at a word, and mark the cut with an ellipsis."""
     text = text.strip()
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-–")
-    return cut + "…"
+    head = text[: limit - 1]
+    clause = max(head.rfind(", "), head.rfind("; "), head.rfind(" – "))
+    cut = head[:clause] if clause >= limit * 0.6 else head.rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-– ") + "…"
+
+
+def rest_after_first_sentence(text: str, limit: int = 200) -> str:
+    """What follows the first sentence (shortened), or an empty string."""
+    match = re.search(r"(?<=[.!?])\s+(?=[A-Z0-9\"“])", text)
+    return shorten(text[match.end() :], limit) if match else ""

@@ -29,6 +29,16 @@ from store import approvals as store_approvals
 from store import topics as store_topics
 
 RECENT = 10
+QUEUE_COLUMNS = (
+    ("score", 9),
+    ("subreddit", 16),
+    ("upvotes", 7),
+    ("comments", 8),
+    ("flags", 14),
+    ("title", 80),
+)
+RECENT_COLUMNS = (("", 1), ("when (UTC)", 10), ("title", 60), ("notes", 30))
+SHORT_FLAGS = {"medical_claim": "medical", "finance_advice": "finance", "self_harm": "self-harm"}
 
 
 class TopicsScreen(PipelineActions, WorkbenchScreen):
@@ -95,10 +105,12 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
 
     def on_mount(self) -> None:
         self.session = ApprovalSession(self.workspace.db)
-        self.query_one("#queue", DataTable).add_columns(
-            "score", "subreddit", "upvotes", "comments", "flags", "title"
-        )
-        self.query_one("#recent", DataTable).add_columns("", "when", "title", "notes")
+        queue = self.query_one("#queue", DataTable)
+        for label, width in QUEUE_COLUMNS:
+            queue.add_column(label, width=width)
+        recent = self.query_one("#recent", DataTable)
+        for label, width in RECENT_COLUMNS:
+            recent.add_column(label, width=width)
         super().on_mount()
         self.watch_inbox()
 
@@ -157,7 +169,8 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         metrics = topic["record"]["metrics"]
         flags = Text()
         for flag in topic["record"].get("risk_flags") or []:
-            flags.append("⚠" + flag + " ", style="bold red" if flag in HARD_FLAGS else "yellow")
+            style = "bold red" if flag in HARD_FLAGS else "yellow"
+            flags.append("⚠" + SHORT_FLAGS.get(flag, flag) + " ", style=style)
         if topic.get("flagged"):
             flags.append("⚑", style="bold magenta")
         score = "–" if topic["score"] is None else f"{topic['score']:,.4g}"
@@ -199,11 +212,11 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         skipped = session.counts["skipped"] if session else 0
         self.query_one("#progress", Label).update(
             f"done {done} · left {left} · accepted {rate} · skipped {skipped}"
-            + (f" · scored with {self.version}" if self.version else "")
         )
         bar = self.query_one("#progress-bar", ProgressBar)
         bar.update(total=max(done + left, 1), progress=done)
-        self.query_one("#queue-title", Label).update(f"Queue · {left} proposed")
+        version = f" · scored with {self.version}" if self.version else ""
+        self.query_one("#queue-title", Label).update(f"Queue · {left} proposed{version}")
 
     def current_topic(self) -> dict[str, Any] | None:
         table = self.query_one("#queue", DataTable)

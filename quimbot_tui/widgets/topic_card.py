@@ -44,10 +44,11 @@ def components_table(topic: dict[str, Any]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim")
     table.add_column(justify="right")
+    trendiness = "velocity" in c
     for key, label in COMPONENT_LABELS.items():
-        if key in c and not (key == "novelty" and "velocity" in c):
+        if key in c and not (key == "novelty" and trendiness):
             value = c[key]
-            table.add_row(label, f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}")
+            table.add_row(label, f"{value:,.1f}" if trendiness else f"{value:,.3f}")
     extras = []
     if "velocity_value" in c:
         extras.append(f"velocity {c['velocity_value']:,} ({c.get('velocity_source')})")
