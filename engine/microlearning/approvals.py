@@ -52,6 +52,8 @@ class ApprovalSession:
     )
     reported: int = 0
     """Decisions already summarised in a notification."""
+    reported_state: tuple[tuple[str, int], ...] = ()
+    """The counts at the last summary: an unchanged session is not summarised again."""
 
     # -- decisions -------------------------------------------------------------------------
     def decide(self, topic_id: str, approved: bool, notes: str | None = None) -> dict[str, Any]:
@@ -181,7 +183,8 @@ class ApprovalSession:
         """Post an approvals.session notification if decisions were made since the last."""
         from engine.notify import notify
 
-        if self.decided == self.reported and not self.counts["edited"]:
+        state = tuple(sorted(self.counts.items()))
+        if (not self.decided and not self.counts["edited"]) or state == self.reported_state:
             return False
         fields = self.summary()
         if left is not None:
@@ -194,6 +197,7 @@ class ApprovalSession:
         )
         activity.log(self.db, "topics.session", self.session_id, **fields)
         self.reported = self.decided
+        self.reported_state = state
         return True
 
 

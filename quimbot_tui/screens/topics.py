@@ -348,7 +348,9 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
             session.report(self.workspace.root, left=len(self.topics))
 
     def on_screen_suspend(self) -> None:
-        self._report_in_background()
+        # A dialog or the palette on top is not leaving the screen; another mode is.
+        if not self.app.screen.is_modal:
+            self._report_in_background()
 
     def on_unmount(self) -> None:
         self.stop_watching.set()
