@@ -35,7 +35,7 @@ QUEUE_COLUMNS = (
     ("upvotes", 7),
     ("comments", 8),
     ("flags", 14),
-    ("title", 80),
+    ("title", 40),
 )
 RECENT_COLUMNS = (("", 1), ("when (UTC)", 10), ("title", 60), ("notes", 30))
 SHORT_FLAGS = {"medical_claim": "medical", "finance_advice": "finance", "self_harm": "self-harm"}

@@ -12,20 +12,21 @@ from rich.text import Text
 from textual.widgets import Static
 
 HARD_FLAGS = {"adult", "violence", "self_harm", "hate"}
-COMPONENT_LABELS = {
-    # trendiness
+TRENDINESS_LABELS = {
     "velocity": "velocity × 1.5",
     "comments": "comments × 0.3",
     "upvote_ratio": "upvote ratio × 20",
     "upvotes": "upvotes × 0.1 (≤ 50)",
     "risk": "risk flags × −15",
     "title": "title length",
-    # poc
+}
+POC_LABELS = {
     "v_comments": "comment velocity (0.45)",
     "v_upvotes": "upvote velocity (0.15)",
     "echo": "subreddit echo (0.15)",
     "feasible": "feasibility (0.15)",
-    "novelty": "novelty",
+    "novelty": "novelty (0.10)",
+    "risk": "risk (−0.25)",
     "score_raw": "before the weight",
 }
 
@@ -45,8 +46,8 @@ def components_table(topic: dict[str, Any]) -> Table:
     table.add_column(style="dim")
     table.add_column(justify="right")
     trendiness = "velocity" in c
-    for key, label in COMPONENT_LABELS.items():
-        if key in c and not (key == "novelty" and trendiness):
+    for key, label in (TRENDINESS_LABELS if trendiness else POC_LABELS).items():
+        if key in c:
             value = c[key]
             table.add_row(label, f"{value:,.1f}" if trendiness else f"{value:,.3f}")
     extras = []
