@@ -10,12 +10,10 @@ the workspace ``inbox/`` are imported and appear in the queue while the screen i
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -24,21 +22,13 @@ from textual.widgets import DataTable, Label, ProgressBar
 from engine.microlearning.approvals import ApprovalSession
 from quimbot_tui.screens.base import WorkbenchScreen
 from quimbot_tui.screens.topics_actions import PipelineActions
-from quimbot_tui.widgets.topic_card import HARD_FLAGS, TopicCard
+from quimbot_tui.widgets.recent_decisions import RecentDecisions
+from quimbot_tui.widgets.topic_card import TopicCard
+from quimbot_tui.widgets.topic_queue import TopicQueue
 from store import approvals as store_approvals
 from store import topics as store_topics
 
 RECENT = 10
-QUEUE_COLUMNS = (
-    ("score", 9),
-    ("subreddit", 16),
-    ("upvotes", 7),
-    ("comments", 8),
-    ("flags", 14),
-    ("title", 40),
-)
-RECENT_COLUMNS = (("", 1), ("when (UTC)", 10), ("title", 60), ("notes", 30))
-SHORT_FLAGS = {"medical_claim": "medical", "finance_advice": "finance", "self_harm": "self-harm"}
 
 
 class TopicsScreen(PipelineActions, WorkbenchScreen):
@@ -81,22 +71,20 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         self.skipped: list[str] = []
         self.pending: deque[tuple[str, bool]] = deque()
         self.busy = False
-        self.recent_rows: list[dict[str, Any]] = []
-        self.decided_topics: dict[str, dict[str, Any]] = {}
         self.config: Any = None
         self.session: ApprovalSession | None = None
-        self.stop_watching = threading.Event()
+        self.inbox: Any = None
         self.version = ""
 
     def compose_body(self) -> Iterable:
         with Horizontal(id="topics-body"):
             with Vertical(id="queue-pane"):
                 yield Label("Queue", id="queue-title", classes="panel-title")
-                yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+                yield TopicQueue(id="queue")
                 yield Label(
                     "Recent decisions · e to edit", id="recent-title", classes="panel-title"
                 )
-                yield DataTable(id="recent", cursor_type="row")
+                yield RecentDecisions(id="recent")
             with Vertical(id="card-pane"):
                 with VerticalScroll(id="card-scroll"):
                     yield TopicCard("", id="card")
@@ -105,14 +93,17 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
 
     def on_mount(self) -> None:
         self.session = ApprovalSession(self.workspace.db)
-        queue = self.query_one("#queue", DataTable)
-        for label, width in QUEUE_COLUMNS:
-            queue.add_column(label, width=width)
-        recent = self.query_one("#recent", DataTable)
-        for label, width in RECENT_COLUMNS:
-            recent.add_column(label, width=width)
         super().on_mount()
-        self.watch_inbox()
+        from quimbot_tui.inbox_watcher import InboxWatcher
+
+        self.inbox = InboxWatcher(
+            self.app,
+            self.workspace,
+            lambda: self.config,
+            self._inbox_imported,
+            lambda message: self.notify(message, severity="error"),
+        )
+        self.inbox.start()
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
@@ -152,50 +143,15 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         self._show_recent(recent)
 
     def _fill_queue(self, keep: str | None = None, index: int | None = None) -> None:
-        table = self.query_one("#queue", DataTable)
-        table.clear()
-        for topic in self.topics:
-            table.add_row(*self._cells(topic), key=topic["topic_id"])
         if keep is not None:
             ids = [t["topic_id"] for t in self.topics]
             index = ids.index(keep) if keep in ids else index
-        if self.topics:
-            table.move_cursor(row=min(index or 0, len(self.topics) - 1))
+        self.query_one("#queue", TopicQueue).fill(self.topics, index or 0)
         self._show_card()
         self._show_progress()
 
-    @staticmethod
-    def _cells(topic: dict[str, Any]) -> tuple[Any, ...]:
-        metrics = topic["record"]["metrics"]
-        flags = Text()
-        for flag in topic["record"].get("risk_flags") or []:
-            style = "bold red" if flag in HARD_FLAGS else "yellow"
-            flags.append("⚠" + SHORT_FLAGS.get(flag, flag) + " ", style=style)
-        if topic.get("flagged"):
-            flags.append("⚑", style="bold magenta")
-        score = "–" if topic["score"] is None else f"{topic['score']:,.4g}"
-        return (
-            score,
-            topic["subreddit"],
-            f"{metrics['upvotes']:,}",
-            f"{metrics['num_comments']:,}",
-            flags,
-            " ".join(topic["title"].split())[:90],
-        )
-
     def _show_recent(self, recent: list[dict[str, Any]]) -> None:
-        self.recent_rows = recent
-        table = self.query_one("#recent", DataTable)
-        table.clear()
-        for row in recent:
-            mark = Text("✓", style="bold green") if row["approved"] else Text("✗", style="bold red")
-            table.add_row(
-                mark,
-                str(row["approved_at"])[11:19],
-                " ".join((row["title"] or row["topic_id"]).split())[:60],
-                row["notes"] or "",
-                key=str(row["id"]),
-            )
+        self.query_one("#recent", RecentDecisions).show(recent)
 
     def _show_card(self) -> None:
         self.query_one("#card", TopicCard).show(
@@ -230,15 +186,9 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
 
     # -- decisions -------------------------------------------------------------------------
     def action_accept(self) -> None:
-        if self.focused is self.query_one("#recent", DataTable):
-            self._edit_selected(approved=True)
-            return
         self._enqueue("decide", True)
 
     def action_reject(self) -> None:
-        if self.focused is self.query_one("#recent", DataTable):
-            self._edit_selected(approved=False)
-            return
         self._enqueue("decide", False)
 
     def action_skip(self) -> None:
@@ -279,7 +229,12 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         self.topics.remove(topic)
         self.topics.append(topic)
         self.skipped.append(topic["topic_id"])
-        self._fill_queue(index=index)
+        queue = self.query_one("#queue", TopicQueue)
+        queue.remove(topic["topic_id"], index)
+        queue.append(topic)
+        queue.point_at(index)
+        self._show_card()
+        self._show_progress()
 
     @work(thread=True, group="topics-write", exit_on_error=False)
     def _write_decision(self, topic: dict[str, Any], approved: bool) -> None:
@@ -295,11 +250,12 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         self._maybe_report()
 
     def _decided(self, topic: dict[str, Any], row: dict[str, Any], recent: list) -> None:
-        index = self.topics.index(topic) if topic in self.topics else 0
         if topic in self.topics:
+            index = self.topics.index(topic)
             self.topics.remove(topic)
-        self.decided_topics[topic["topic_id"]] = topic
-        self._fill_queue(index=index)
+            self.query_one("#queue", TopicQueue).remove(topic["topic_id"], index)
+        self._show_card()
+        self._show_progress()
         self._show_recent(recent)
         self.busy = False
         self._pump()
@@ -353,7 +309,8 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
             self._report_in_background()
 
     def on_unmount(self) -> None:
-        self.stop_watching.set()
+        if self.inbox is not None:
+            self.inbox.stop()
         if self.session is not None:
             self._maybe_report(force=True)
 
@@ -367,7 +324,8 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         if topic is not None:
             topic["flagged"] = not topic.get("flagged")
             self._save_mark(topic["topic_id"], flagged=topic["flagged"])
-            self._fill_queue(keep=topic["topic_id"])
+            self.query_one("#queue", TopicQueue).refresh_topic(topic)
+            self._show_card()
 
     def action_note(self) -> None:
         from quimbot_tui.screens.topic_dialogs import NoteDialog
@@ -395,9 +353,11 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
                 store_topics.set_note(con, topic_id, marks["note"])
 
     def action_edit_recent(self) -> None:
-        table = self.query_one("#recent", DataTable)
+        table = self.query_one("#recent", RecentDecisions)
         if self.focused is table:
-            self._edit_selected()
+            row = table.selected()
+            if row is not None:
+                table.post_message(RecentDecisions.EditRequested(row, None))
         elif table.row_count:
             table.focus()
         else:
@@ -406,20 +366,13 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
     def action_back_to_queue(self) -> None:
         self.query_one("#queue", DataTable).focus()
 
-    @on(DataTable.RowSelected, "#recent")
-    def _recent_selected(self, event: DataTable.RowSelected) -> None:
-        self._edit_selected()
-
-    def _edit_selected(self, approved: bool | None = None) -> None:
+    @on(RecentDecisions.EditRequested)
+    def _edit_requested(self, event: RecentDecisions.EditRequested) -> None:
         from quimbot_tui.screens.topic_dialogs import EditDecisionDialog
 
-        table = self.query_one("#recent", DataTable)
-        if not self.recent_rows:
-            return
-        row = self.recent_rows[min(table.cursor_row, len(self.recent_rows) - 1)]
-        if approved is not None:
-            if approved != row["approved"]:
-                self._write_edit(row["id"], {"approved": approved, "notes": row["notes"] or ""})
+        row = event.row
+        if event.approved is not None:
+            self._write_edit(row["id"], {"approved": event.approved, "notes": row["notes"] or ""})
             return
 
         def answered(result: dict[str, Any] | None) -> None:
@@ -449,41 +402,6 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         self.reload()
 
     # -- the inbox -------------------------------------------------------------------------
-    def watch_inbox(self) -> None:
-        """Watch inbox/ in a daemon thread for as long as the screen is mounted.
-
-        A plain thread rather than a Textual worker: it runs for the screen's whole life, and
-        ``app.workers.wait_for_complete()`` must still mean "the screen is idle".
-        """
-        self.inbox_thread = threading.Thread(
-            target=self._watch_inbox, name="topics-inbox", daemon=True
-        )
-        self.inbox_thread.start()
-
-    def _watch_inbox(self) -> None:
-        from engine.microlearning.inbox import watch
-
-        try:
-            self._import_inbox()
-            watch(self.workspace.inbox_dir, self._import_inbox, self.stop_watching)
-        except Exception as exc:  # report it, never kill the app
-            self._from_thread(self.notify, f"inbox: {exc}", severity="error")
-
-    def _from_thread(self, callback: Any, *args: Any, **kwargs: Any) -> None:
-        if self.stop_watching.is_set():
-            return
-        try:
-            self.app.call_from_thread(callback, *args, **kwargs)
-        except RuntimeError:  # the app is shutting down
-            self.stop_watching.set()
-
-    def _import_inbox(self) -> None:
-        from engine.microlearning.inbox import process
-
-        results = process(self.workspace.db, self.workspace.inbox_dir, self.config)
-        if results:
-            self._from_thread(self._inbox_imported, results)
-
     def _inbox_imported(self, results: list[Any]) -> None:
         for result in results:
             report = result.report

@@ -145,7 +145,7 @@ async def test_editing_a_recent_decision(scored: Workspace) -> None:
             assert store_topics.get(con, order[0])["status"] == "rejected"
         # a / x on the focused list flip a decision directly; the edit is now the newest.
         assert app.focused is recent
-        assert [r["topic_id"] for r in screen.recent_rows] == [order[0], order[1]]
+        assert [r["topic_id"] for r in recent.rows_shown] == [order[0], order[1]]
         recent.move_cursor(row=1)
         await pilot.press("x")
         await settle(app, pilot)
