@@ -250,9 +250,10 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         self._maybe_report()
 
     def _decided(self, topic: dict[str, Any], row: dict[str, Any], recent: list) -> None:
-        if topic in self.topics:
-            index = self.topics.index(topic)
-            self.topics.remove(topic)
+        ids = [t["topic_id"] for t in self.topics]  # by id: a reload may have replaced it
+        if topic["topic_id"] in ids:
+            index = ids.index(topic["topic_id"])
+            del self.topics[index]
             self.query_one("#queue", TopicQueue).remove(topic["topic_id"], index)
         self._show_card()
         self._show_progress()

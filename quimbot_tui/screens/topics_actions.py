@@ -8,6 +8,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.worker import get_current_worker
 
 if TYPE_CHECKING:
     from engine.workspace import Workspace
@@ -20,6 +21,7 @@ class PipelineActions:
     """Mixed into TopicsScreen (which provides workspace, config, reload and the app)."""
 
     config: Any
+    version: str
     workspace: Workspace
     quimbot: QuimbotApp
     app: Any
@@ -37,14 +39,13 @@ class PipelineActions:
         return True
 
     def action_choose_version(self) -> None:
-        from engine.microlearning.scoring import current_version
         from quimbot_tui.screens.topic_dialogs import ChoiceDialog
 
         if not self._need_config():
             return
         versions = self.config.scoring.versions
         choices = [(name, v.description or v.formula) for name, v in sorted(versions.items())]
-        current = current_version(self.workspace.db, self.config)
+        current = self.version  # as loaded with the queue
 
         def chosen(name: str | None) -> None:
             if name:
@@ -109,8 +110,14 @@ class PipelineActions:
                 message=message,
             )
 
+        worker = get_current_worker()
         try:
-            report = scrape(self.workspace.db, self.config, on_progress=progress)
+            report = scrape(
+                self.workspace.db,
+                self.config,
+                on_progress=progress,
+                should_stop=lambda: worker.is_cancelled,
+            )
         except Exception as exc:
             self.app.call_from_thread(jobs.finish, SCRAPE_JOB, str(exc))
             raise

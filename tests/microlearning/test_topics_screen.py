@@ -243,3 +243,30 @@ async def test_leaving_the_screen_posts_a_session_summary(scored: Workspace) -> 
     with scored.db.connect() as con:
         actions = [a["action"] for a in store_activity.recent(con)]
     assert {"topics.approve", "topics.reject", "topics.session"} <= set(actions)
+
+
+async def test_palette_actions_rescore_draft_and_publish(scored: Workspace) -> None:
+    from quimbot_tui.screens.topic_dialogs import ChoiceDialog
+
+    app = QuimbotApp(scored, auto_demo=False, initial_mode="topics")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await settle(app, pilot)
+        assert "scored with trendiness-v0" in str(screen.query_one("#queue-title").render())
+        await app.run_action("choose_version", screen)
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("home", "enter")  # the first: poc
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert "scored with poc" in str(screen.query_one("#queue-title").render())
+        assert all(t["scoring_version"] == "poc" for t in screen.topics)
+        await pilot.press("a")
+        await settle(app, pilot)
+        await app.run_action("make_packets", screen)
+        await settle(app, pilot)
+        await app.run_action("publish", screen)
+        await settle(app, pilot)
+    published = list(scored.packets_dir.glob("*/pkt_*.md"))
+    assert len(published) == 1
+    assert "## Script" in published[0].read_text()
