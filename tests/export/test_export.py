@@ -164,15 +164,12 @@ def test_gguf_greedy_tokens_match_transformers(merged: Path, tmp_path: Path) -> 
     path = write_gguf(merged, tmp_path / "m.gguf", "f16")
     tok = AutoTokenizer.from_pretrained(merged)
     model = AutoModelForCausalLM.from_pretrained(merged)
-    enc = tok.apply_chat_template(
-        [{"role": "user", "content": "I go to the zoo yesterday."}],
-        add_generation_prompt=True,
-        return_tensors="pt",
-        return_dict=True,
-    )
+    enc = tok.apply_chat_template([{"role": "user", "content": "I go to the zoo yesterday."}],
+                                  add_generation_prompt=True, return_tensors="pt",
+                                  return_dict=True)
     with torch.no_grad():
         out = model.generate(**enc, max_new_tokens=12, do_sample=False)
-    expected = [t for t in out[0, enc["input_ids"].shape[1] :].tolist() if t != tok.eos_token_id]
+    expected = [t for t in out[0, enc["input_ids"].shape[1]:].tolist() if t != tok.eos_token_id]
     llm = llama_cpp.Llama(model_path=str(path), n_ctx=256, verbose=False)
     try:
         got = []
