@@ -179,8 +179,12 @@ class ApprovalSession:
             "accepted rate": rate,
         }
 
-    def report(self, workspace_root: Path, *, left: int | None = None) -> bool:
-        """Post an approvals.session notification if decisions were made since the last."""
+    def report(self, workspace_root: Path, *, left: int | None = None, wait: bool = False) -> bool:
+        """Post an approvals.session notification if the session changed since the last one.
+
+        ``wait`` posts before returning (once, with a short timeout): for a process about to
+        exit, whose background posts would die with it.
+        """
         from engine.notify import notify
 
         state = tuple(sorted(self.counts.items()))
@@ -194,6 +198,9 @@ class ApprovalSession:
             "approvals.session",
             f"Topic approvals: {fields['accepted']} accepted, {fields['rejected']} rejected",
             fields,
+            wait=wait,
+            retries=1 if wait else 3,
+            timeout=3.0 if wait else 5.0,
         )
         activity.log(self.db, "topics.session", self.session_id, **fields)
         self.reported = self.decided

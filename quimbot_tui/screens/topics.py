@@ -294,7 +294,7 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         self._show_recent(recent)
         self._pump()
 
-    def _maybe_report(self, *, force: bool = False) -> None:
+    def _maybe_report(self, *, force: bool = False, wait: bool = False) -> None:
         """Post an approvals.session summary (from a worker thread)."""
         session = self.session
         if session is None:
@@ -302,7 +302,7 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
         every = self.config.approvals.notify_every if self.config is not None else 0
         due = every and session.decided - session.reported >= every
         if force or due:
-            session.report(self.workspace.root, left=len(self.topics))
+            session.report(self.workspace.root, left=len(self.topics), wait=wait)
 
     def on_screen_suspend(self) -> None:
         # A dialog or the palette on top is not leaving the screen; another mode is.
@@ -312,8 +312,8 @@ class TopicsScreen(PipelineActions, WorkbenchScreen):
     def on_unmount(self) -> None:
         if self.inbox is not None:
             self.inbox.stop()
-        if self.session is not None:
-            self._maybe_report(force=True)
+        if self.session is not None:  # the app is closing: post now, not in a thread
+            self._maybe_report(force=True, wait=True)
 
     @work(thread=True, group="topics-report", exit_on_error=False)
     def _report_in_background(self) -> None:
