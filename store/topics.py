@@ -250,6 +250,10 @@ def set_note(con: duckdb.DuckDBPyConnection, topic_id: str, note: str | None) ->
     con.execute("UPDATE topics SET note = ? WHERE topic_id = ?", [note or None, topic_id])
 
 
+def set_fingerprint(con: duckdb.DuckDBPyConnection, topic_id: str, fingerprint: str) -> None:
+    con.execute("UPDATE topics SET fingerprint = ? WHERE topic_id = ?", [fingerprint, topic_id])
+
+
 def set_scores(
     con: duckdb.DuckDBPyConnection,
     version: str,

@@ -27,6 +27,7 @@ from typing import Any
 
 from engine.microlearning import write_lock
 from engine.microlearning.config import MicrolearningConfig, ScoringVersion
+from engine.microlearning.signals import fingerprint
 from store import topics as store_topics
 from store.db import Database, transaction
 
@@ -212,8 +213,13 @@ def rescore(
     seen = seen_topics(db, config.scoring.novelty_days, now)
     with db.connect() as con:
         topics = store_topics.by_status(con, statuses)
+    unprinted = [t for t in topics if not t.get("fingerprint")]  # stored by other means
+    for topic in unprinted:
+        topic["fingerprint"] = fingerprint(topic["title"])
     scored = score(topics, version, seen)
     with write_lock, db.connect() as con, transaction(con):
+        for topic in unprinted:
+            store_topics.set_fingerprint(con, topic["topic_id"], topic["fingerprint"])
         rows = ((s.topic_id, s.score, s.components) for s in scored)
         store_topics.set_scores(con, name, rows, now)
     return ScoreReport(name, version.description, scored, sum(1 for t in topics if t in seen))
