@@ -146,6 +146,62 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "0005_topics_approvals",
+        """
+        ALTER TABLE topics ADD COLUMN flagged BOOLEAN DEFAULT false;
+        ALTER TABLE topics ADD COLUMN note VARCHAR;
+        ALTER TABLE topics ADD COLUMN fingerprint VARCHAR;
+        ALTER TABLE topics ADD COLUMN components JSON;
+        ALTER TABLE topics ADD COLUMN status_at TIMESTAMP;
+        CREATE TABLE topic_scores (
+            topic_id VARCHAR NOT NULL,
+            version VARCHAR NOT NULL,
+            score DOUBLE,
+            components JSON,
+            scored_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE topic_proposals (
+            topic_id VARCHAR NOT NULL,
+            proposed_at TIMESTAMP NOT NULL,
+            source VARCHAR,
+            score DOUBLE
+        );
+        CREATE SEQUENCE approvals_id_seq START 1;
+        CREATE TABLE approvals (
+            id BIGINT NOT NULL DEFAULT nextval('approvals_id_seq'),
+            topic_id VARCHAR NOT NULL,
+            approved BOOLEAN NOT NULL,
+            approved_at VARCHAR NOT NULL,
+            approved_by VARCHAR NOT NULL,
+            method VARCHAR NOT NULL,
+            notes VARCHAR,
+            session VARCHAR,
+            recorded_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP,
+            revoked_reason VARCHAR
+        );
+        CREATE SEQUENCE shortlists_id_seq START 1;
+        CREATE TABLE shortlists (
+            id BIGINT NOT NULL DEFAULT nextval('shortlists_id_seq'),
+            generated_at TIMESTAMP NOT NULL,
+            scoring_version VARCHAR,
+            path VARCHAR,
+            record JSON NOT NULL
+        );
+        CREATE TABLE packets (
+            packet_id VARCHAR NOT NULL,
+            topic_id VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            status VARCHAR NOT NULL,
+            generator VARCHAR,
+            packet JSON NOT NULL,
+            published_at TIMESTAMP,
+            json_path VARCHAR,
+            md_path VARCHAR
+        );
+        """,
+    ),
 )
 
 
