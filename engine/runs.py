@@ -163,7 +163,9 @@ def list_checkpoints(ws: Workspace, run_id: str) -> list[Checkpoint]:
 
 def resolve_checkpoint(ws: Workspace, run_id: str, step: int | None = None) -> Checkpoint:
     """A run's adapter at ``step``; ``None`` is the latest (the final adapter of a finished
-    run). Raises ValueError naming what exists."""
+    run). ``run_id`` may also be ``last``, a config name or a unique prefix (``match_run``).
+    Raises ValueError naming what exists."""
+    run_id = match_run(ws, run_id)
     checkpoints = list_checkpoints(ws, run_id)
     if not checkpoints:
         raise ValueError(f"run {run_id!r} has no checkpoint yet (it saves every save_every steps)")
@@ -445,12 +447,22 @@ def run_summary(ws: Workspace, run_id: str) -> RunSummary:
 
 
 def match_run(ws: Workspace, text: str) -> str:
-    """A run id from an exact id, ``last`` (the newest run) or a unique prefix."""
+    """A run id from: an exact id; ``last`` (the newest run); a config name (the newest
+    finished run of that config, e.g. ``stage1``); or a unique prefix of an id."""
     ids = [p.name for p in _run_dirs(ws)]
     if text in ids:
         return text
     if text in ("last", "latest") and ids:
         return max(ids, key=lambda i: ((ws.runs_dir / i / "config.toml").stat().st_mtime, i))
+    named = [
+        s for s in (summarize(RunLayout(ws.runs_dir / i)) for i in ids) if s.config_name == text
+    ]
+    finished = [s for s in named if s.status == "finished"]
+    if finished:
+        return max(finished, key=lambda s: (s.started or 0.0, s.id)).id
+    if named:
+        states = ", ".join(f"{s.id} ({s.status})" for s in named[:5])
+        raise ValueError(f"no finished run of config {text!r} yet: {states}")
     found = [i for i in ids if i.startswith(text)]
     if len(found) == 1:
         return found[0]
