@@ -162,7 +162,7 @@ def validate(config: TrainConfig) -> None:
         raise ConfigError("base_model is required (or an init_adapter whose base is used)")
     if not config.target_modules:
         raise ConfigError("target_modules must name at least one module")
-    from engine.runs import check_label
+    from engine.training.layout import check_label
 
     check_label(config.name, "run name")
 

@@ -83,6 +83,9 @@ class TrainScreen(WorkbenchScreen):
         self._buffer: list[dict[str, Any]] = []
         self._log_buffer: list[str] = []
         self._lock = threading.Lock()
+        self._offsets: dict[str, tuple[int, int]] = {}
+        """How far the events and log of each run have been read."""
+        self._tailing: str | None = None
         self._want: str | None = None
         """A run to highlight and follow once the run list has it (one just started)."""
 
@@ -165,6 +168,9 @@ class TrainScreen(WorkbenchScreen):
                 self.notify(f"Run {r.id} {r.status}. {r.reason}"[:200], title="Training")
         if runs and self.followed is None:
             self.follow(table.selected_id or runs[0].id)
+        run = self.runs.get(self.followed or "")
+        if run is not None and not run.ended and self._tailing != run.id:
+            self.tail(run.id)  # a resumed run: go on from where the last tail stopped
         self._update_title()
         if self.overlay_id and (r := self.runs.get(self.overlay_id)) and not r.ended:
             self.load_overlay(self.overlay_id)
@@ -188,34 +194,45 @@ class TrainScreen(WorkbenchScreen):
         with self._lock:
             self._buffer.clear()
             self._log_buffer.clear()
+        self._offsets.pop(run_id, None)
         self.query_one("#log", RichLog).clear()
         self._redraw()
         self.tail(run_id)
 
     @work(thread=True, exclusive=True, group="train-tail", exit_on_error=False)
     def tail(self, run_id: str) -> None:
-        from engine.runs import RunLayout
+        """Read the run's new events and log lines as they are written; ends once the run
+        has ended and gone quiet (``_show_runs`` starts it again if the run resumes)."""
+        from engine.runs import RunLayout, summarize
         from engine.training.events import FolderWaker, read_events
 
         worker = get_current_worker()
         layout = RunLayout(self.workspace.runs_dir / run_id)
-        offset, log_offset = 0, 0
+        offset, log_offset = self._offsets.get(run_id, (0, 0))
         waker = FolderWaker(layout.root, 0.1)
+        self._tailing = run_id
+        quiet = 0
         try:
-            while not worker.is_cancelled:
+            while not worker.is_cancelled and self.followed == run_id:
                 events, offset = read_events(layout.events, offset)
                 lines, log_offset = _read_log(layout.log, log_offset)
+                self._offsets[run_id] = (offset, log_offset)
                 if events or lines:
+                    quiet = 0
                     with self._lock:
-                        if self.followed != run_id:
-                            return
                         self._buffer.extend(events)
                         self._log_buffer.extend(lines)
                         del self._log_buffer[:-LOG_LINES]
                     self.post_message(RunEventsArrived(run_id))
+                else:
+                    quiet += 1
+                    if quiet >= 3 and summarize(layout).ended:
+                        return
                 waker.wait()
         finally:
             waker.close()
+            if self._tailing == run_id:
+                self._tailing = None
 
     def on_run_events_arrived(self, message: RunEventsArrived) -> None:
         if message.run_id != self.followed:
