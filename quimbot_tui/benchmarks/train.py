@@ -39,6 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--events", type=int, default=60, help="events written for the delay test")
     p.add_argument("--interval", type=float, default=0.05, help="seconds between events")
     p.add_argument("--skip-throughput", action="store_true", help="only the delay test")
+    p.add_argument(
+        "--arch",
+        choices=("qwen3-8b", "qwen3-tiny"),
+        help="instead: a model of this architecture with random weights (qwen3-8b on a GPU)",
+    )
+    p.add_argument("--seq", type=int, default=2048, help="--arch: tokens per sequence")
+    p.add_argument("--peak-tflops", type=float, help="--arch: the GPU's peak bf16 TFLOPS")
     p.set_defaults(func=run)
 
 
@@ -54,7 +61,15 @@ SETTINGS = {
 }
 
 
-def ours(model: str, data: str, steps: int, batch: int, max_length: int, packing: bool) -> float:
+def ours(
+    model: str,
+    data: str,
+    steps: int,
+    batch: int,
+    max_length: int,
+    packing: bool,
+    extra: dict[str, Any] | None = None,
+) -> float:
     """Our trainer, in this process, with its events file; real tokens/s over steps 2..N."""
     from engine.runs import RunLayout
     from engine.training import trainer
@@ -71,7 +86,7 @@ def ours(model: str, data: str, steps: int, batch: int, max_length: int, packing
             packing=packing,
             batch_size=batch,
             max_steps=steps,
-            **SETTINGS,  # type: ignore[arg-type]
+            **(SETTINGS | (extra or {})),  # type: ignore[arg-type]
         )
         layout.config.write_text(to_toml(config))
         with contextlib.redirect_stdout(io.StringIO()):
@@ -83,12 +98,20 @@ def ours(model: str, data: str, steps: int, batch: int, max_length: int, packing
     return tokens / (steps_[-1]["elapsed"] - steps_[0]["elapsed"])
 
 
-def baseline(model: str, data: str, steps: int, batch: int, max_length: int) -> float:
+def baseline(
+    model: str,
+    data: str,
+    steps: int,
+    batch: int,
+    max_length: int,
+    extra: dict[str, Any] | None = None,
+) -> float:
     """transformers.Trainer + peft on the same encoded records; real tokens/s over 2..N."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingArguments
     from transformers import TrainerCallback as Callback
+    from transformers.trainer_callback import PrinterCallback
 
     from engine.training.config import ALL_LINEAR
     from engine.training.data import prepare
@@ -128,13 +151,17 @@ def baseline(model: str, data: str, steps: int, batch: int, max_length: int) -> 
         def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
             ends.append(time.perf_counter())
 
-    torch.manual_seed(SETTINGS["seed"])
+    settings = SETTINGS | (extra or {})
+    bf16 = settings.get("precision") == "bf16"
+    checkpointing = bool(settings.get("gradient_checkpointing"))
+    torch.manual_seed(settings["seed"])
+    base = AutoModelForCausalLM.from_pretrained(model, dtype=torch.bfloat16 if bf16 else None)
     peft_model = get_peft_model(
-        AutoModelForCausalLM.from_pretrained(model),
+        base,
         LoraConfig(
-            r=SETTINGS["lora_rank"],
-            lora_alpha=SETTINGS["lora_alpha"],
-            lora_dropout=SETTINGS["lora_dropout"],
+            r=settings["lora_rank"],
+            lora_alpha=settings["lora_alpha"],
+            lora_dropout=settings["lora_dropout"],
             target_modules=ALL_LINEAR,
             task_type="CAUSAL_LM",
         ),
@@ -155,6 +182,9 @@ def baseline(model: str, data: str, steps: int, batch: int, max_length: int) -> 
             dataloader_num_workers=0,
             remove_unused_columns=False,
             seed=int(SETTINGS["seed"]),
+            bf16=bf16,
+            gradient_checkpointing=checkpointing,
+            gradient_checkpointing_kwargs={"use_reentrant": False} if checkpointing else None,
         )
         trainer = Trainer(
             model=peft_model,
@@ -163,6 +193,7 @@ def baseline(model: str, data: str, steps: int, batch: int, max_length: int) -> 
             data_collator=collate,
             callbacks=[Clock()],
         )
+        trainer.remove_callback(PrinterCallback)
         trainer.train()
     # The collator runs just before its step; step i trained batch i.
     return sum(batch_tokens[1:steps]) / (ends[steps - 1] - ends[0])
@@ -226,10 +257,20 @@ def delay(events: int, interval: float) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from transformers.utils import logging as hf_logging
+
     from engine.workspace import Workspace
 
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     ws = Workspace.open(args.workspace)
     print(f"{os.cpu_count()} CPU cores; workspace {ws.root}")
+    if args.arch:
+        from quimbot_tui.benchmarks.train_gpu import measure
+
+        tokenizer = args.model or str(ws.models_dir / "demo-tiny-qwen3")
+        measure(args, tokenizer)
+        return 0
     if not args.skip_throughput:
         model = args.model or str(ws.models_dir / "demo-tiny-qwen3")
         data = args.data or str(ws.demo_data_dir / "toefl-synth.jsonl")

@@ -106,7 +106,7 @@ def run_start(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     launched = start_run(ws, args.config, args.overrides, launcher=args.launcher)
     activity.log(ws.db, "run.start", launched.run_id, config=args.config, overrides=args.overrides)
-    print(launched.run_id)
+    print(launched.run_id, flush=True)
     print(f"  folder   {launched.layout.root}", file=sys.stderr)
     print(f"  command  {launched.command_line}", file=sys.stderr)
     print(f"  follow   quimbot-tui train attach {launched.run_id}", file=sys.stderr)
