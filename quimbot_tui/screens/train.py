@@ -87,6 +87,7 @@ class TrainScreen(WorkbenchScreen):
         """How far the events and log of each run have been read."""
         self._tailing: str | None = None
         self._want: str | None = None
+        self._shown_runs = False
         """A run to highlight and follow once the run list has it (one just started)."""
 
     def compose_body(self) -> Iterable:
@@ -156,6 +157,9 @@ class TrainScreen(WorkbenchScreen):
         self.runs = {r.id: r for r in runs}
         table = self.query_one("#runs", RunTable)
         table.show(runs)
+        if runs and not self._shown_runs:
+            self._shown_runs = True
+            table.focus()  # arrows move through the runs from the start
         table.display = bool(runs)
         if self._want in self.runs:
             table.move_cursor(row=list(self.runs).index(self._want), animate=False)

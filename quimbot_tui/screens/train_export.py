@@ -57,7 +57,7 @@ class ExportScreen(ModalScreen["ExportRequest | None"]):
             yield Label(f"[b]Export {self.run_id}[/b]: merge the adapter into its base")
             yield Label("Checkpoint", classes="field")
             yield Select([], id="export-step", prompt="loading…", allow_blank=True)
-            yield Label("Output folder", classes="field")
+            yield Label("Output folder (relative paths are in the workspace)", classes="field")
             yield Input(str(self.workspace.exports_dir / self.run_id), id="export-out")
             yield Label("GGUF", classes="field")
             yield Select(
@@ -115,11 +115,14 @@ class ExportScreen(ModalScreen["ExportRequest | None"]):
         if ollama and gguf == "none":
             self._error("An Ollama Modelfile needs a GGUF file: choose f16 or q8_0.")
             return
+        folder = Path(out).expanduser()
+        if not folder.is_absolute():  # relative to the workspace, not to where the app started
+            folder = self.workspace.root / folder
         self.dismiss(
             ExportRequest(
                 self.run_id,
                 int(str(step)),
-                Path(out).expanduser(),
+                folder,
                 None if gguf == "none" else gguf,
                 ollama,
             )

@@ -39,8 +39,11 @@ class LossChart(PlotextPlot):
                 plt.scatter(overlay.eval_steps, overlay.eval_loss, marker="x", color="magenta")
         plt.title(label)
         plt.xlabel("step")
-        if history.total:
-            plt.xlim(0, max(history.total, max(history.steps, default=0)))
+        ends = [history.total, max(history.steps, default=0)]
+        if overlay is not None:
+            ends += [overlay.total, max(overlay.steps, default=0)]
+        if max(ends) > 0:
+            plt.xlim(0, max(ends))
         self.refresh()
 
     def draw_losses(self, losses: list[float], title: str) -> None:

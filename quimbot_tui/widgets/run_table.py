@@ -56,7 +56,7 @@ class RunTable(DataTable[str]):
         if ids == self._ids:
             for r in runs:
                 for name, value in zip(COLUMNS, _cells(r), strict=True):
-                    self.update_cell(r.id, name, value)
+                    self.update_cell(r.id, name, value, update_width=True)
             return
         selected = self.selected_id
         self.clear()
