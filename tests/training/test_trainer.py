@@ -157,3 +157,40 @@ def test_stop_saves_a_checkpoint_and_resume_continues_exactly(
     for step in range(6, 13):  # same data, optimizer state and RNG: the same trajectory
         assert losses[step] == pytest.approx(reference[step], rel=1e-4)
     assert run_summary(train_ws, layout.id).status == "finished"
+
+
+def test_the_trainer_posts_its_own_notifications_and_a_dead_webhook_breaks_nothing(
+    train_ws, make_run
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        train_ws.update_settings(
+            webhooks=[
+                {"url": "http://127.0.0.1:9/dead", "kind": "json"},  # nothing listens there
+                {"url": f"http://127.0.0.1:{server.server_port}/hook", "kind": "json"},
+            ]
+        )
+        layout = make_run("max_steps=2", "eval_split=0.0", "save_every=0")
+        assert trainer.train(layout.root) == 0
+        assert events_of(layout)[-1]["event"] == "finished"
+        kinds = [r["event"] for r in received]
+        assert "run.finished" in kinds
+        assert all(layout.id in r["title"] for r in received)
+    finally:
+        server.shutdown()
