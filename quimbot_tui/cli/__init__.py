@@ -14,7 +14,16 @@ from collections.abc import Sequence
 
 from quimbot_tui import __version__
 
-COMMAND_MODULES = ("demo", "bench", "gallery", "compare", "export", "notify", "topics")
+COMMAND_MODULES = (
+    "demo",
+    "bench",
+    "gallery",
+    "train",
+    "compare",
+    "export",
+    "topics",
+    "notify",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
