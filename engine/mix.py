@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from engine.configfile import ConfigError, build, read_toml
 from engine.workspace import configs_dir
@@ -139,3 +139,22 @@ def plan(recipe: Recipe, available: dict[str, int]) -> list[PlanRow]:
         PlanRow(s.name, s.ratio, have[s.name], targets[s.name], planned[s.name])
         for s in recipe.sources
     ]
+
+
+def build_mix(ws: Any, recipe: Recipe, out_dir: Path | None = None, **options: Any) -> Any:
+    """Build ``recipe`` into ``out_dir``; see :func:`engine.mix_build.build_mix`."""
+    from engine.mix_build import build_mix as build
+
+    return build(ws, recipe, out_dir, **options)
+
+
+def resolve_recipe(name_or_path: str | Path, folder: Path | None = None) -> Path:
+    """A recipe file from a path, or a name in ``configs/mixes`` (``stage1``, ``demo``)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    for candidate in list_recipes(folder):
+        if candidate.stem == str(name_or_path):
+            return candidate
+    known = ", ".join(p.stem for p in list_recipes(folder))
+    raise ConfigError(f"{name_or_path}: no such recipe file or name; known: {known}")

@@ -146,6 +146,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "0005_data_record_format",
+        """
+        ALTER TABLE records ADD COLUMN format VARCHAR;
+        """,
+    ),
 )
 
 

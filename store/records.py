@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
 
 RECORD_COLUMNS = (
     "id, source, import_id, line_no, hash, user_md5, turns, chars, approx_tokens, "
-    "first_user, last_role, flags, messages, metadata, imported_at"
+    "first_user, last_role, flags, messages, metadata, imported_at, format"
 )
 
 
@@ -134,22 +135,8 @@ def source_stats(con: duckdb.DuckDBPyConnection) -> list[SourceStats]:
     return [SourceStats(r[0], r[1], float(r[2]), float(r[3]), int(r[4]), r[5]) for r in rows]
 
 
-def existing_keys(con: duckdb.DuckDBPyConnection, column: str, source: str | None) -> set[str]:
-    """Dedup keys already stored: ``column`` is ``hash`` or ``user_md5``."""
-    if column not in ("hash", "user_md5"):
-        raise ValueError(f"unknown key column {column!r}")
-    if source is None:
-        rows = con.execute(f"SELECT {column} FROM records WHERE {column} IS NOT NULL")
-    else:
-        rows = con.execute(
-            f"SELECT {column} FROM records WHERE source = ? AND {column} IS NOT NULL", [source]
-        )
-    return {r[0] for r in rows.fetchall()}
-
-
 def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT nextval('imports_id_seq')").fetchone()
-    assert row is not None
+    (row,) = con.execute("SELECT nextval('imports_id_seq')").fetchall()
     return int(row[0])
 
 
@@ -157,19 +144,6 @@ def insert_import(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> Non
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
     con.execute(f"INSERT INTO imports ({columns}) VALUES ({marks})", list(values.values()))
-
-
-def insert_records(con: duckdb.DuckDBPyConnection, batch: Any) -> None:
-    """Insert an Arrow table of records (every column but ``id``), in line order."""
-    con.register("incoming_records", batch)
-    try:
-        con.execute(
-            "INSERT INTO records SELECT nextval('records_id_seq') AS id, source, import_id, "
-            "line_no, hash, user_md5, turns, chars, approx_tokens, first_user, last_role, "
-            "flags, messages, metadata, imported_at FROM incoming_records ORDER BY line_no"
-        )
-    finally:
-        con.unregister("incoming_records")
 
 
 def insert_rejects(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
@@ -215,3 +189,64 @@ def delete_imports(con: duckdb.DuckDBPyConnection, ids: list[int]) -> int:
     con.execute(f"DELETE FROM rejects WHERE import_id IN ({marks})", ids)
     con.execute(f"DELETE FROM imports WHERE id IN ({marks})", ids)
     return len(ids)
+
+
+def candidates(
+    con: duckdb.DuckDBPyConnection, sources: list[str], exclude_flags: tuple[str, ...] = ()
+) -> list[tuple[int, str, str | None]]:
+    """``(id, hash, user_md5)`` of the records of ``sources``, in id (file) order."""
+    if not sources:
+        return []
+    marks = ", ".join("?" for _ in sources)
+    where = f"source IN ({marks})"
+    params: list[Any] = list(sources)
+    for flag in exclude_flags:
+        where += " AND NOT list_contains(flags, ?)"
+        params.append(flag)
+    return con.execute(
+        f"SELECT id, hash, user_md5 FROM records WHERE {where} ORDER BY id", params
+    ).fetchall()
+
+
+def messages_by_ids(
+    con: duckdb.DuckDBPyConnection, ids: list[int], *, batch: int = 5000
+) -> Iterator[list[tuple[int, list[dict[str, str]]]]]:
+    """``(id, messages)`` for ``ids``, in the order given, a batch at a time."""
+    import pyarrow as pa
+
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        order = pa.table(
+            {"pos": pa.array(range(len(chunk)), pa.int64()), "id": pa.array(chunk, pa.int64())}
+        )
+        con.register("wanted_ids", order)
+        try:
+            rows = con.execute(
+                "SELECT r.id, r.messages FROM wanted_ids w JOIN records r USING (id) "
+                "ORDER BY w.pos"
+            ).fetchall()
+        finally:
+            con.unregister("wanted_ids")
+        yield rows
+
+
+def iter_messages(
+    con: duckdb.DuckDBPyConnection, flt: RecordFilter | None = None, *, batch: int = 5000
+) -> Iterator[list[tuple[int, list[dict[str, str]]]]]:
+    """``(id, messages)`` of every record the filter keeps, in id order, a batch at a time."""
+    where, params = (flt or RecordFilter()).where()
+    after = 0
+    while True:
+        rows = con.execute(
+            f"SELECT id, messages FROM records WHERE {where} AND id > ? ORDER BY id LIMIT ?",
+            [*params, after, batch],
+        ).fetchall()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
+def source_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    rows = con.execute("SELECT source, count(*) FROM records GROUP BY source").fetchall()
+    return {str(s): int(n) for s, n in rows}
