@@ -122,7 +122,7 @@ def python_line(line_no: int, text: str, fmt: str | None) -> Reject | tuple[Any,
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        return (line_no, Reason.INVALID_JSON, f"column {exc.colno}: {exc.msg}", text)
+        return (line_no, Reason.INVALID_JSON, f"character {exc.pos + 1}: {exc.msg}", text)
     except RecursionError:
         return (line_no, Reason.INVALID_JSON, "nested too deeply", text)
     try:
@@ -146,7 +146,7 @@ def _python_table(rows: list[tuple[Any, ...]]) -> Any:
     import pyarrow as pa
 
     message = pa.struct([("role", pa.string()), ("content", pa.string())])
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
     schema = pa.schema(
         [
             ("line_no", pa.int64()),

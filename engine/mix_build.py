@@ -58,10 +58,14 @@ class MixResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _dedup(rows: list[tuple[int, str, str | None]], key: int, seen: set[str]) -> list[int]:
+KeyRow = tuple[int, str, str | None]
+
+
+def _dedup(rows: list[KeyRow], key: int, seen: set[str]) -> list[int]:
     out = []
     for row in rows:
         k = row[key]
+        assert not isinstance(k, int)
         if k is not None:
             if k in seen:
                 continue
@@ -70,7 +74,9 @@ def _dedup(rows: list[tuple[int, str, str | None]], key: int, seen: set[str]) ->
     return out
 
 
-def _failing_ids(ws: Workspace, sources: list[str], check: MixPreflight, progress: ProgressFn) -> set[int]:
+def _failing_ids(
+    ws: Workspace, sources: list[str], check: MixPreflight, progress: ProgressFn
+) -> set[int]:
     from engine.preflight import preflight
 
     tokenizer = check.tokenizer
@@ -152,12 +158,18 @@ def build_mix(
     left_out = 0
     with ws.db.connect() as con:
         for s in recipe.sources:
-            rows = store_records.candidates(con, s.from_)
-            kept = [r for r in rows if r[0] not in excluded]
-            left_out += len(rows) - len(kept)
+            found = store_records.candidates(con, s.from_)
+            kept = [r for r in found if r[0] not in excluded]
+            left_out += len(found) - len(kept)
             rows_by_source[s.name] = kept
         inputs = _inputs(con, recipe)
     rows, chosen = select(recipe, rows_by_source)
+    if not any(chosen.values()):
+        have = ", ".join(f"{s.name} <- {'+'.join(s.from_)}" for s in recipe.sources)
+        raise ValueError(
+            f"{recipe.name}: nothing to build: the workspace has no records for its sources "
+            f"({have}); import data with `quimbot-tui data import FILE --source NAME`"
+        )
     combined = [(name, i) for name in chosen for i in chosen[name]]
     random.Random(recipe.seed).shuffle(combined)
     progress("select", len(recipe.sources), len(recipe.sources), f"{len(combined):,} records")

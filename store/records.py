@@ -152,13 +152,27 @@ def insert_rejects(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) 
 
 
 def rejects(
-    con: duckdb.DuckDBPyConnection, *, source: str | None = None, limit: int = 1000
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str | None = None,
+    reason: str | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+    raw: bool = False,
 ) -> list[tuple[Any, ...]]:
-    where, params = ("source = ?", [source]) if source else ("TRUE", [])
+    """``(source, path, line_no, reason, detail[, raw])`` in import and line order."""
+    clauses, params = ["TRUE"], []
+    if source:
+        clauses.append("source = ?")
+        params.append(source)
+    if reason:
+        clauses.append("reason = ?")
+        params.append(reason)
+    extra = ", raw" if raw else ""
     return con.execute(
-        f"SELECT source, path, line_no, reason, detail FROM rejects WHERE {where} "
-        "ORDER BY import_id, line_no LIMIT ?",
-        [*params, limit],
+        f"SELECT source, path, line_no, reason, detail{extra} FROM rejects "
+        f"WHERE {' AND '.join(clauses)} ORDER BY import_id, line_no LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     ).fetchall()
 
 
@@ -222,8 +236,7 @@ def messages_by_ids(
         con.register("wanted_ids", order)
         try:
             rows = con.execute(
-                "SELECT r.id, r.messages FROM wanted_ids w JOIN records r USING (id) "
-                "ORDER BY w.pos"
+                "SELECT r.id, r.messages FROM wanted_ids w JOIN records r USING (id) ORDER BY w.pos"
             ).fetchall()
         finally:
             con.unregister("wanted_ids")

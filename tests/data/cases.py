@@ -18,7 +18,7 @@ OBJECTS: list[object] = [
     _m((U, "\u3000ideographic space\u3000"), (A, "\xa0nbsp\xa0")),
     _m((U, "\u2028line sep\u2029"), (A, "\x1cfile sep\x1f")),
     _m((U, "\x85next line"), (A, "ok\u202f")),
-    _m((U, "quote \" and back \\ slash"), (A, "tab\tnewline\ncr\r")),
+    _m((U, 'quote " and back \\ slash'), (A, "tab\tnewline\ncr\r")),
     _m((U, "control \x01 char"), (A, "bell \x07 and \x1f")),
     _m((U, "backspace \b formfeed \f"), (A, "ok")),
     _m((U, "del \x7f char"), (A, "ok")),
@@ -60,8 +60,13 @@ OBJECTS: list[object] = [
     {"conversation": "not a list"},
     {"conversations": [{"from": "human", "value": "sg q"}, {"from": "gpt", "value": "sg a"}]},
     {"conversations": [{"from": "Human", "value": " Q "}, {"from": "GPT", "value": "A"}]},
-    {"conversations": [{"from": "system", "value": "s"}, {"from": "human", "value": "q"},
-                       {"from": "gpt", "value": "a"}]},
+    {
+        "conversations": [
+            {"from": "system", "value": "s"},
+            {"from": "human", "value": "q"},
+            {"from": "gpt", "value": "a"},
+        ]
+    },
     {"conversations": [{"from": "tool", "value": "q"}, {"from": "gpt", "value": "a"}]},
     {"conversations": [{"from": "human", "value": None}, {"from": "gpt", "value": "a"}]},
     {"conversations": [{"from": None, "value": "q"}, {"from": "gpt", "value": "a"}]},
@@ -75,23 +80,30 @@ OBJECTS: list[object] = [
     None,
 ]
 
+
+def _raw(user: str, tail: str = "") -> str:
+    return (
+        '{"messages": [{"role": "user", "content": "' + user + '"}, '
+        '{"role": "assistant", "content": "x"}]' + tail + "}"
+    )
+
+
 RAW_LINES: list[str | bytes] = [
     "",
     "   ",
     "{broken json",
     '{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},]}',
-    '{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], }',
-    '{"messages": [{"role": "user", "content": "dup"}, {"role": "assistant", "content": "k"}],'
-    ' "messages": [{"role": "user", "content": "second"}, {"role": "assistant", "content": "w"}]}',
-    '{"messages": [{"role": "user", "content": "\\ud800 lone"}, {"role": "assistant", "content": "x"}]}',
-    '{"messages": [{"role": "user", "content": "\\ud83d\\ude00 pair"}, {"role": "assistant", "content": "x"}]}',
-    '{"messages": [{"role": "user", "content": "\\u00e9 escaped \\u4e2d"}, {"role": "assistant", "content": "x"}]}',
-    '{"messages": [{"role": "user", "content": "\\u001F upper"}, {"role": "assistant", "content": "x"}]}',
-    '{"messages": [{"role": "user", "content": "nan"}, {"role": "assistant", "content": "x"}], "score": NaN}',
-    '{"messages": [{"role": "user", "content": "raw\ttab"}, {"role": "assistant", "content": "x"}]}',
-    '{"messages": [{"role": "user", "content": "crlf"}, {"role": "assistant", "content": "x"}]}\r',
-    b'{"messages": [{"role": "user", "content": "\xff\xfe bad utf8"}]}',
-    b'{"messages": [{"role": "user", "content": "\xc3\xa9 good utf8"}, {"role": "assistant", "content": "ok"}]}',
+    _raw("trailing comma", ", "),
+    _raw("dup", ', "messages": [{"role": "user", "content": "second"}]'),
+    _raw("\\ud800 lone"),
+    _raw("\\ud83d\\ude00 pair"),
+    _raw("\\u00e9 escaped \\u4e2d"),
+    _raw("\\u001F upper"),
+    _raw("nan", ', "score": NaN'),
+    _raw("raw\ttab"),
+    _raw("crlf") + "\r",
+    _raw("\xff\xfe bad utf8").encode("latin-1"),
+    _raw("\u00e9 good utf8").encode("utf-8"),
     "[" * 5000 + "]" * 5000,
     json.dumps(_m((U, "long " * 5000), (A, "reply"))),
 ]

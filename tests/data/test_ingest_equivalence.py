@@ -27,9 +27,10 @@ def test_dedup_key_is_the_original_rule_computed_by_hand() -> None:
     )
     expected = hashlib.sha256(by_hand.encode("utf-8")).hexdigest()
     assert dedup_key(normalise_messages(messages)) == expected
-    assert first_user_md5(normalise_messages(messages)) == hashlib.md5(
-        b"i go to rome last year."
-    ).hexdigest()
+    assert (
+        first_user_md5(normalise_messages(messages))
+        == hashlib.md5(b"i go to rome last year.").hexdigest()
+    )
 
 
 def _stored(ws: Workspace) -> dict[int, dict]:
