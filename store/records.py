@@ -27,6 +27,8 @@ class RecordFilter:
     max_tokens: int | None = None
     flag: str | None = None
     search: str = ""
+    regex: bool = False
+    """``search`` is a regular expression (RE2, case-insensitive) rather than plain text."""
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -46,9 +48,17 @@ class RecordFilter:
         if self.flag:
             clauses.append("list_contains(flags, ?)")
             params.append(self.flag)
-        if self.search:
-            clauses.append("len(list_filter(messages, lambda m: m.content ILIKE ?)) > 0")
-            params.append(f"%{self.search}%")
+        if self.search and self.regex:
+            clauses.append(
+                "len(list_filter(messages, lambda m: regexp_matches(m.content, ?, 'i'))) > 0"
+            )
+            params.append(self.search)
+        elif self.search:
+            escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append(
+                "len(list_filter(messages, lambda m: m.content ILIKE ? ESCAPE '\\')) > 0"
+            )
+            params.append(f"%{escaped}%")
         return (" AND ".join(clauses) or "TRUE"), params
 
 
@@ -77,11 +87,13 @@ def page(
     after_id: int | None = None,
     before_id: int | None = None,
     offset: int | None = None,
+    from_end: bool = False,
     limit: int = 100,
 ) -> list[RecordRow]:
-    """A page of rows in id order: after an id, before an id, or at an offset."""
+    """A page of rows in id order: after an id, before an id, the last page, or at an offset
+    (the first three use the id order only, so they cost the same anywhere in the table)."""
     where, params = (flt or RecordFilter()).where()
-    order = "ASC"
+    order = "DESC" if from_end else "ASC"
     if after_id is not None:
         where += " AND id > ?"
         params.append(after_id)
