@@ -237,22 +237,25 @@ def candidates(
 def messages_by_ids(
     con: duckdb.DuckDBPyConnection, ids: list[int], *, batch: int = 5000
 ) -> Iterator[list[tuple[int, list[dict[str, str]]]]]:
-    """``(id, messages)`` for ``ids``, in the order given, a batch at a time."""
+    """``(id, messages)`` for ``ids``, in the order given, a batch at a time (one join and
+    one sort in DuckDB, streamed)."""
     import pyarrow as pa
 
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        order = pa.table(
-            {"pos": pa.array(range(len(chunk)), pa.int64()), "id": pa.array(chunk, pa.int64())}
+    order = pa.table(
+        {"pos": pa.array(range(len(ids)), pa.int64()), "id": pa.array(ids, pa.int64())}
+    )
+    con.register("wanted_ids", order)
+    try:
+        result = con.execute(
+            "SELECT r.id, r.messages FROM wanted_ids w JOIN records r USING (id) ORDER BY w.pos"
         )
-        con.register("wanted_ids", order)
-        try:
-            rows = con.execute(
-                "SELECT r.id, r.messages FROM wanted_ids w JOIN records r USING (id) ORDER BY w.pos"
-            ).fetchall()
-        finally:
-            con.unregister("wanted_ids")
-        yield rows
+        while True:
+            rows = result.fetchmany(batch)
+            if not rows:
+                return
+            yield rows
+    finally:
+        con.unregister("wanted_ids")
 
 
 def iter_messages(
