@@ -80,6 +80,7 @@ class MixScreen(WorkbenchScreen):
         self.query_one("#ratio-input", Input).display = False
         self.query_one("#build-row").display = False
         super().on_mount()
+        self.query_one("#recipes", ListView).focus()
 
     def reload(self) -> None:
         self.load_recipes()
