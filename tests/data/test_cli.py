@@ -94,3 +94,13 @@ def test_synth_imports_new_dialogues_only(tmp_path: Path, capsys) -> None:
     assert "L1 backgrounds" in out and "Spanish" in out
     code, _, err = run(capsys, ws, "data", "synth", "--l1", "Klingon")
     assert code == 1 and "unknown L1 background Klingon" in err
+
+
+def test_bench_data_runs_and_prints_the_ratios(tmp_path: Path, capsys) -> None:
+    code, out, _ = run(capsys, tmp_path / "ws", "bench", "data", "--records", "3000",
+                       "--repeat", "1", "--dir", str(tmp_path))  # fmt: skip
+    assert code == 0
+    for label in ("naive loop", "import / naive loop", "page: first 100", "page: last 100",
+                  "page: middle 100", "search: count every match", "mix build of",
+                  "peak memory", "goals: import"):  # fmt: skip
+        assert label in out, label
