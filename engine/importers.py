@@ -116,7 +116,7 @@ Reject = tuple[int, str, str, str]
 
 def python_line(line_no: int, text: str, fmt: str | None) -> Reject | tuple[Any, ...]:
     """The Python rule for one line: a reject ``(line, reason, detail, raw)`` or a
-    candidate ``(line_no, fmt, messages, metadata, hash, user_md5)``."""
+    candidate ``(line_no, fmt, messages, metadata, hash, user_md5, chars)``."""
     if not text.strip():
         return (line_no, BLANK_LINE, "empty line", text)
     try:
@@ -139,14 +139,15 @@ def python_line(line_no: int, text: str, fmt: str | None) -> Reject | tuple[Any,
     except UnicodeEncodeError as exc:
         detail = f"a lone surrogate escape ({exc.object[exc.start : exc.end]!a})"
         return (line_no, Reason.INVALID_UTF8, detail, text)
-    return (line_no, line_fmt, messages, meta, key, first_user_md5(messages))
+    chars = sum(len(m["content"]) for m in messages)
+    return (line_no, line_fmt, messages, meta, key, first_user_md5(messages), chars)
 
 
 def _python_table(rows: list[tuple[Any, ...]]) -> Any:
     import pyarrow as pa
 
     message = pa.struct([("role", pa.string()), ("content", pa.string())])
-    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(7)]
     schema = pa.schema(
         [
             ("line_no", pa.int64()),
@@ -155,6 +156,7 @@ def _python_table(rows: list[tuple[Any, ...]]) -> Any:
             ("meta", pa.string()),
             ("hash", pa.string()),
             ("user_md5", pa.string()),
+            ("chars", pa.int32()),
         ]
     )
     return pa.table([list(c) for c in columns], schema=schema)

@@ -14,6 +14,7 @@ payload below would not reproduce, a record the rule would reject) goes to Pytho
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 # JSON reader accepts them, Python's does not) and escapes of control characters (Python
 # writes \u001f in lowercase and \b, \f as such; the payload below only rewrites \n, \r, \t).
 SUSPICIOUS = (",}", ",]", ", }", ", ]", "\\u000", "\\u001", "\\b", "\\f")
-TEMP_TABLES = ("ingest_parsed", "ingest_fast", "ingest_ids")
+TEMP_TABLES = ("ingest_parsed", "ingest_fast", "ingest_keep")
 
 
 @dataclass(frozen=True)
@@ -110,14 +111,17 @@ def fast_path_sql(rules: Rules, fmt: str | None) -> list[str]:
     return [
         f"""
 CREATE OR REPLACE TEMP TABLE ingest_parsed AS
+WITH parsed AS MATERIALIZED (
+    SELECT line_no, try(json_keys(raw)) AS keys FROM ingest_lines
+    WHERE starts_with(raw, '{{') AND NOT ({suspicious})
+)
 SELECT line_no, {fmt_expr} AS fmt, len(keys) AS nkeys
-FROM (SELECT line_no, try(json_keys(raw)) AS keys FROM ingest_lines
-      WHERE starts_with(raw, '{{') AND NOT ({suspicious}))
+FROM parsed
 WHERE keys IS NOT NULL AND len(keys) = len(list_distinct(keys))
 """,
         f"""
 CREATE OR REPLACE TEMP TABLE ingest_fast AS
-WITH converted AS (
+WITH converted AS MATERIALIZED (
 SELECT line_no, fmt, try(from_json(l.raw, '{typed}')).messages AS ms,
        CASE WHEN nkeys > 1 THEN json_merge_patch(l.raw, '{{"messages": null}}') END AS meta
 FROM {lines} WHERE fmt IN ('messages', 'scaffolding')
@@ -154,23 +158,23 @@ SELECT line_no, fmt, [struct_pack(role := 'user', content := j->'$.context'),
        CASE WHEN nkeys > 2 THEN json_merge_patch(j, '{{"context": null, "response": null}}')
        END AS meta
 FROM (SELECT line_no, fmt, nkeys, l.raw::JSON AS j FROM {lines} WHERE fmt = 'prosocial')
-), normalised AS (
+), decoded AS MATERIALIZED (
+    SELECT line_no, fmt, meta, list_transform(ms, lambda t: struct_pack(
+               role := t.role, js := t.content::VARCHAR, text := t.content->>'$')) AS ms
+    FROM converted
+    WHERE ms IS NOT NULL AND len(ms) >= 2 AND {is_text}
+), normalised AS MATERIALIZED (
     SELECT line_no, fmt, meta, list_transform(ms, lambda t: struct_pack(
                role := t.role, js := t.js, text := t.text, content := {stripped})) AS msgs
-    FROM (
-        SELECT line_no, fmt, meta, list_transform(ms, lambda t: struct_pack(
-                   role := t.role, js := t.content::VARCHAR, text := t.content->>'$')) AS ms
-        FROM converted
-        WHERE ms IS NOT NULL AND {is_text}
-    )
-    WHERE len(ms) >= 2
+    FROM decoded
 )
 SELECT line_no, fmt, meta,
        list_transform(msgs, lambda t: struct_pack(role := t.role, content := t.content)) AS msgs,
        sha256('[' || array_to_string(list_transform(msgs, lambda t: '{{"content": ' ||
            CASE WHEN t.content = t.text THEN t.js ELSE {escaped} END
            || ', "role": "' || t.role || '"}}'), ', ') || ']') AS hash,
-       list_filter(msgs, lambda t: t.role = 'user')[1].content AS first_user
+       list_filter(msgs, lambda t: t.role = 'user')[1].content AS first_user,
+       list_sum(list_transform(msgs, lambda t: length(t.content)))::INTEGER AS chars
 FROM normalised
 WHERE {_all("msgs", f"t.role IN {tuple(rules.roles)!r} AND t.content <> ''")}
   AND list_contains(list_transform(msgs, lambda t: t.role), 'assistant')
@@ -204,8 +208,7 @@ def first_users_for_python(con: duckdb.DuckDBPyConnection) -> list[tuple[int, st
     """``(line_no, first user message)`` where it is not ASCII: Python lowercases those for the
     MD5 key (DuckDB's lower() differs from Python's outside ASCII)."""
     return con.execute(
-        "SELECT line_no, first_user FROM ingest_fast "
-        "WHERE strlen(first_user) <> length(first_user)"
+        "SELECT line_no, first_user FROM ingest_fast WHERE strlen(first_user) <> length(first_user)"
     ).fetchall()
 
 
@@ -226,70 +229,92 @@ def insert_batch(
     for the first users Python lowercased) and the Python path's (``python_rows``). A
     candidate is a duplicate when an earlier line of the batch, or a stored record (of the
     same source when ``scope_source``), has the same key; NULL keys (no user message under
-    the first-user rule) never are. Ids follow line order.
+    the first-user rule) never are. The duplicates are found on the narrow key columns, and
+    the new records get ids in line order.
     """
     if key_column not in ("hash", "user_md5"):
         raise ValueError(f"unknown key column {key_column!r}")
+    user_md5 = (
+        "CASE WHEN f.first_user IS NULL THEN NULL "
+        "WHEN strlen(f.first_user) = length(f.first_user) THEN md5(lower(f.first_user)) "
+        "ELSE u.user_md5 END"
+    )
+    candidates = f"""
+        SELECT f.line_no, f.fmt, f.msgs, f.meta, f.hash, {user_md5} AS user_md5, f.chars
+        FROM ingest_fast f LEFT JOIN ingest_user_keys u USING (line_no)
+        UNION ALL
+        SELECT line_no, fmt, msgs, meta::JSON, hash, user_md5, chars FROM ingest_python
+    """
+    key = "hash" if key_column == "hash" else user_md5
+    scope = "AND r.source = ?" if scope_source else ""
     con.register("ingest_python", python_rows)
     con.register("ingest_user_keys", user_keys)
     try:
-        ((candidates,),) = con.execute(
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE ingest_keep AS
+            SELECT line_no, row_number() OVER (ORDER BY line_no) AS rn FROM (
+                SELECT line_no, k FROM (
+                    SELECT f.line_no, {key if key_column == "user_md5" else "f.hash"} AS k
+                    FROM ingest_fast f LEFT JOIN ingest_user_keys u USING (line_no)
+                    UNION ALL SELECT line_no, {key_column} FROM ingest_python
+                ) c
+                WHERE k IS NULL OR NOT EXISTS
+                    (SELECT 1 FROM records r WHERE r.{key_column} = c.k {scope})
+                QUALIFY k IS NULL OR row_number() OVER (PARTITION BY k ORDER BY line_no) = 1
+            )
+            """,
+            [source] if scope_source else [],
+        )
+        ((total,),) = con.execute(
             "SELECT (SELECT count(*) FROM ingest_fast) + (SELECT count(*) FROM ingest_python)"
         ).fetchall()
-        if not candidates:
-            return 0, 0
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE ingest_ids AS "
-            "SELECT nextval('records_id_seq') AS id FROM range(?)",
-            [candidates],
-        )
-        key = f"c.{key_column}"
-        scope = "AND r.source = ?" if scope_source else ""
-        ((inserted,),) = con.execute(
-            f"""
-            INSERT INTO records
-            WITH candidates AS (
-                SELECT f.line_no, f.fmt, f.msgs, f.meta, f.hash,
-                       CASE WHEN f.first_user IS NULL THEN NULL
-                            WHEN strlen(f.first_user) = length(f.first_user)
-                            THEN md5(lower(f.first_user)) ELSE u.user_md5 END AS user_md5
-                FROM ingest_fast f LEFT JOIN ingest_user_keys u USING (line_no)
-                UNION ALL
-                SELECT line_no, fmt, msgs, meta::JSON, hash, user_md5 FROM ingest_python
-            ), new AS (
-                SELECT *, row_number() OVER (ORDER BY line_no) AS rn FROM (
-                    SELECT * FROM candidates c
-                    WHERE {key} IS NULL OR NOT EXISTS
-                        (SELECT 1 FROM records r WHERE r.{key_column} = {key} {scope})
-                    QUALIFY {key} IS NULL
-                        OR row_number() OVER (PARTITION BY {key} ORDER BY c.line_no) = 1
-                )
-            ), ids AS (
-                SELECT id, row_number() OVER (ORDER BY id) AS rn FROM ingest_ids
+        ((keep,),) = con.execute("SELECT count(*) FROM ingest_keep").fetchall()
+        if keep:
+            base = _reserve_ids(con, int(keep))
+            con.execute(
+                f"""
+                INSERT INTO records
+                SELECT ? + k.rn - 1, ?, ?, c.line_no, c.hash, c.user_md5, len(c.msgs), c.chars,
+                       (c.chars + 3) // 4,
+                       coalesce(list_filter(c.msgs, lambda t: t.role = 'user')[1].content, ''),
+                       c.msgs[-1].role,
+                       list_filter([
+                           CASE WHEN c.msgs[-1].role <> 'assistant'
+                                THEN 'last_not_assistant' END,
+                           CASE WHEN list_contains(list_transform(c.msgs, lambda t: t.role),
+                                     'system') THEN 'has_system' END,
+                           CASE WHEN NOT regexp_full_match(array_to_string(list_transform(
+                                     c.msgs, lambda t: left(t.role, 1)), ''), 's?(ua)*u?')
+                                THEN 'role_order' END], lambda f: f IS NOT NULL),
+                       c.msgs, c.meta, ?, c.fmt
+                FROM ({candidates}) c JOIN ingest_keep k USING (line_no)
+                """,
+                [base, source, import_id, imported_at],
             )
-            SELECT i.id, ?, ?, c.line_no, c.hash, c.user_md5, len(c.msgs), s.chars,
-                   (s.chars + 3) // 4,
-                   coalesce(list_filter(c.msgs, lambda t: t.role = 'user')[1].content, ''),
-                   c.msgs[-1].role,
-                   list_filter([
-                       CASE WHEN c.msgs[-1].role <> 'assistant' THEN 'last_not_assistant' END,
-                       CASE WHEN list_contains(list_transform(c.msgs, lambda t: t.role),
-                                 'system') THEN 'has_system' END,
-                       CASE WHEN NOT regexp_full_match(array_to_string(list_transform(c.msgs,
-                                 lambda t: left(t.role, 1)), ''), 's?(ua)*u?')
-                            THEN 'role_order' END], lambda f: f IS NOT NULL),
-                   c.msgs, c.meta, ?, c.fmt
-            FROM new c JOIN ids i USING (rn)
-            CROSS JOIN LATERAL (SELECT list_sum(list_transform(c.msgs,
-                lambda t: length(t.content)))::INTEGER AS chars) s
-            ORDER BY i.id
-            """,
-            [*([source] if scope_source else []), source, import_id, imported_at],
-        ).fetchall()
     finally:
         con.unregister("ingest_python")
         con.unregister("ingest_user_keys")
-    return int(candidates), int(inserted)
+    return int(total), int(keep)
+
+
+_ID_LOCK = threading.Lock()
+
+
+def _reserve_ids(con: duckdb.DuckDBPyConnection, n: int) -> int:
+    """The first of ``n`` consecutive record ids taken from the sequence.
+
+    Only one process writes the database, and this lock keeps this process's imports from
+    interleaving, so the block is consecutive; checked all the same.
+    """
+    with _ID_LOCK:
+        ((low, high),) = con.execute(
+            "SELECT min(v), max(v) FROM (SELECT nextval('records_id_seq') AS v FROM range(?))",
+            [n],
+        ).fetchall()
+    if high - low + 1 != n:
+        raise RuntimeError(f"record ids {low}..{high} are not {n} consecutive values")
+    return int(low)
 
 
 def format_counts(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:

@@ -30,7 +30,7 @@ def reference_import(lines: list[bytes], *, key: str = "hash") -> Expected:
         if len(result) == 4:
             out.rejected[line_no] = result[1]
             continue
-        _, fmt, messages, meta, hash_, user_md5 = result
+        _, fmt, messages, meta, hash_, user_md5, _chars = result
         k = user_md5 if key == "user_md5" else hash_
         if k is not None and k in seen:
             out.duplicates.append(line_no)
