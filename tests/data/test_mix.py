@@ -49,7 +49,7 @@ def test_anchor_rule_counts_and_manifest(mix_workspace: Workspace, tmp_path: Pat
         "toefl": 0.2, "pilot": 0.05, "lmsys": 0.4, "magpie": 0.25, "prosocial": 0.1,
     }  # fmt: skip
     assert manifest["seed"] == 42 and manifest["output"] == str(result.output)
-    assert manifest["shortfall"] == {}
+    assert manifest["shortfall"] == {"pilot": 8}  # capped: int(220 * 0.05) = 11 wanted
     assert manifest["inputs"]["toefl"][0].endswith("toefl.jsonl")
     lines = read_mix(result.output)
     assert len(lines) == 212
@@ -90,7 +90,7 @@ def test_shortfall_is_redistributed_when_asked(mix_workspace: Workspace, tmp_pat
     magpie.from_ = ["pilot"]  # 3 records for a target of 55
     short = build_mix(mix_workspace, recipe, tmp_path / "short")
     assert short.manifest["actual_counts"]["magpie"] == 3
-    assert short.manifest["shortfall"] == {"magpie": 52}
+    assert short.manifest["shortfall"] == {"pilot": 8, "magpie": 52}
     assert short.manifest["total"] == 44 + 3 + 88 + 3 + 22
 
     recipe.redistribute_shortfall = True
