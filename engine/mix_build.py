@@ -58,22 +58,6 @@ class MixResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-KeyRow = tuple[int, str, str | None]
-
-
-def _dedup(rows: list[KeyRow], key: int, seen: set[str]) -> list[int]:
-    out = []
-    for row in rows:
-        k = row[key]
-        assert not isinstance(k, int)
-        if k is not None:
-            if k in seen:
-                continue
-            seen.add(k)
-        out.append(row[0])
-    return out
-
-
 def _failing_ids(
     ws: Workspace, sources: list[str], check: MixPreflight, progress: ProgressFn
 ) -> set[int]:
@@ -103,29 +87,24 @@ def _failing_ids(
 
 
 def select(
-    recipe: Recipe,
-    rows_by_source: dict[str, list[tuple[int, str, str | None]]],
+    recipe: Recipe, pools: dict[str, list[int]]
 ) -> tuple[list[PlanRow], dict[str, list[int]]]:
-    """The plan and the chosen record ids of each mix source, in the recipe's order."""
-    key = 2 if recipe.dedup == "first-user-md5" else 1
-    shared: set[str] = set()
-    unique: dict[str, list[tuple[int, str, str | None]]] = {}
-    for s in recipe.sources:
-        seen = shared if recipe.dedup == "cross-source" else set()
-        kept = set(_dedup(rows_by_source[s.name], key, seen))
-        unique[s.name] = [r for r in rows_by_source[s.name] if r[0] in kept]
-    rows = plan(recipe, {name: len(u) for name, u in unique.items()})
-    chosen: dict[str, list[int]] = {}
+    """The plan and the chosen record ids of each mix source, from each source's
+    deduplicated pool of ids in file order."""
     import numpy as np
 
+    rows = plan(recipe, {name: len(pool) for name, pool in pools.items()})
+    chosen: dict[str, list[int]] = {}
     for s, row in zip(recipe.sources, rows, strict=True):
-        pool = unique[s.name]
+        pool = pools[s.name]
         if s.name == recipe.anchor or s.take_all:
-            chosen[s.name] = [r[0] for r in pool]
+            chosen[s.name] = list(pool)
             continue
-        order = np.random.default_rng(recipe.seed).permutation(len(pool)).tolist()
-        window = [pool[i] for i in order[: min(int(recipe.oversample * row.planned), len(pool))]]
-        chosen[s.name] = _dedup(window, key, set())[: row.planned]
+        # Shuffle as datasets' shuffle(seed) does, oversample, (dedup: the pool is unique
+        # already), truncate.
+        order = np.random.default_rng(recipe.seed).permutation(len(pool))
+        window = order[: min(int(recipe.oversample * row.planned), len(pool))]
+        chosen[s.name] = [pool[i] for i in window.tolist()][: row.planned]
     return rows, chosen
 
 
@@ -153,17 +132,17 @@ def build_mix(
     if preflight is not None:
         excluded |= _failing_ids(ws, workspace_sources, preflight, progress)
 
-    progress("select", 0, len(recipe.sources), "reading record keys")
-    rows_by_source: dict[str, list[tuple[int, str, str | None]]] = {}
-    left_out = 0
+    progress("select", 0, len(recipe.sources), "deduplicating the sources")
     with ws.db.connect() as con:
-        for s in recipe.sources:
-            found = store_records.candidates(con, s.from_)
-            kept = [r for r in found if r[0] not in excluded]
-            left_out += len(found) - len(kept)
-            rows_by_source[s.name] = kept
+        pools, left_out = store_records.mix_pools(
+            con,
+            [s.from_ for s in recipe.sources],
+            key="user_md5" if recipe.dedup == "first-user-md5" else "hash",
+            across=recipe.dedup == "cross-source",
+            exclude=sorted(excluded),
+        )
         inputs = _inputs(con, recipe)
-    rows, chosen = select(recipe, rows_by_source)
+    rows, chosen = select(recipe, {s.name: p for s, p in zip(recipe.sources, pools, strict=True)})
     if not any(chosen.values()):
         have = ", ".join(f"{s.name} <- {'+'.join(s.from_)}" for s in recipe.sources)
         raise ValueError(

@@ -217,21 +217,54 @@ def delete_imports(con: duckdb.DuckDBPyConnection, ids: list[int]) -> int:
     return len(ids)
 
 
-def candidates(
-    con: duckdb.DuckDBPyConnection, sources: list[str], exclude_flags: tuple[str, ...] = ()
-) -> list[tuple[int, str, str | None]]:
-    """``(id, hash, user_md5)`` of the records of ``sources``, in id (file) order."""
-    if not sources:
-        return []
-    marks = ", ".join("?" for _ in sources)
-    where = f"source IN ({marks})"
-    params: list[Any] = list(sources)
-    for flag in exclude_flags:
-        where += " AND NOT list_contains(flags, ?)"
-        params.append(flag)
-    return con.execute(
-        f"SELECT id, hash, user_md5 FROM records WHERE {where} ORDER BY id", params
-    ).fetchall()
+def mix_pools(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[list[str]],
+    *,
+    key: str = "hash",
+    across: bool = False,
+    exclude: list[int] | None = None,
+) -> tuple[list[list[int]], int]:
+    """The deduplicated record ids of each mix source, in id (file) order, and how many
+    records ``exclude`` left out.
+
+    ``sources[i]`` lists the workspace sources feeding mix source ``i``. A record whose
+    ``key`` (``hash`` or ``user_md5``) an earlier record of the same mix source has, or with
+    ``across`` an earlier one of any mix source in this order, is left out; NULL keys never
+    are. The work stays in DuckDB; only the ids come back.
+    """
+    import pyarrow as pa
+
+    if key not in ("hash", "user_md5"):
+        raise ValueError(f"unknown key column {key!r}")
+    pairs = [(i, name) for i, names in enumerate(sources) for name in names]
+    con.register(
+        "mix_sources",
+        pa.table({"pos": [p for p, _ in pairs], "name": [n for _, n in pairs]}),
+    )
+    con.register("mix_exclude", pa.table({"id": pa.array(exclude or [], pa.int64())}))
+    partition = f"r.{key}" if across else f"s.pos, r.{key}"
+    try:
+        rows = con.execute(
+            f"""
+            SELECT s.pos, r.id FROM records r JOIN mix_sources s ON r.source = s.name
+            WHERE r.id NOT IN (SELECT id FROM mix_exclude)
+            QUALIFY r.{key} IS NULL
+                OR row_number() OVER (PARTITION BY {partition} ORDER BY s.pos, r.id) = 1
+            ORDER BY s.pos, r.id
+            """
+        ).fetchnumpy()
+        ((left_out,),) = con.execute(
+            "SELECT count(*) FROM records r JOIN mix_sources s ON r.source = s.name "
+            "WHERE r.id IN (SELECT id FROM mix_exclude)"
+        ).fetchall()
+    finally:
+        con.unregister("mix_sources")
+        con.unregister("mix_exclude")
+    pools: list[list[int]] = [[] for _ in sources]
+    for pos, record_id in zip(rows["pos"].tolist(), rows["id"].tolist(), strict=True):
+        pools[pos].append(record_id)
+    return pools, int(left_out)
 
 
 def messages_by_ids(

@@ -72,8 +72,8 @@ def test_concatenation_order_and_one_seeded_shuffle(
     recipe = load_recipe(STAGE1)
     result = build_mix(mix_workspace, recipe, tmp_path)
     with mix_workspace.db.connect() as con:
-        rows = {s.name: store_records.candidates(con, s.from_) for s in recipe.sources}
-        _, chosen = select(recipe, rows)
+        pools, _ = store_records.mix_pools(con, [s.from_ for s in recipe.sources])
+        _, chosen = select(recipe, {s.name: p for s, p in zip(recipe.sources, pools, strict=True)})
         combined = [i for s in recipe.sources for i in chosen[s.name]]
         random.Random(42).shuffle(combined)
         expected = [
@@ -114,10 +114,11 @@ def test_excluded_ids_and_preflight_failures_are_left_out(
     assert result.manifest["actual_counts"]["toefl"] == 40
     assert result.manifest["excluded"] == 4
 
-    from store import records as store_records
 
     with mix_workspace.db.connect() as con:
-        first_lmsys = store_records.candidates(con, ["toefl"])[0][0]
+        ((first_lmsys,),) = con.execute(
+            "SELECT min(id) FROM records WHERE source = 'toefl'"
+        ).fetchall()
     again = build_mix(mix_workspace, recipe, tmp_path / "x", exclude={first_lmsys})
     assert again.manifest["actual_counts"]["toefl"] == 43
 
@@ -125,3 +126,14 @@ def test_excluded_ids_and_preflight_failures_are_left_out(
 def test_unknown_recipe_name_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="no such recipe"):
         resolve_recipe("nope")
+
+
+def test_cross_source_dedup_in_a_mix(mix_workspace: Workspace, tmp_path: Path) -> None:
+    recipe = load_recipe(STAGE1)
+    magpie = next(s for s in recipe.sources if s.name == "magpie")
+    magpie.from_ = ["pilot", "magpie"]  # pilot's 3 records feed magpie too
+    within = build_mix(mix_workspace, recipe, tmp_path / "within")
+    recipe.dedup = "cross-source"
+    across = build_mix(mix_workspace, recipe, tmp_path / "across")
+    # Pilot comes before magpie in the recipe, so across sources magpie loses those 3.
+    assert within.plan[3].available == 63 and across.plan[3].available == 60
