@@ -346,7 +346,7 @@ def rows_as_lines(con: duckdb.DuckDBPyConnection, rows: Any, first_line: int) ->
         con.unregister("ingest_rows")
 
 
-def limit_memory(con: duckdb.DuckDBPyConnection, limit_gib: float = 1.0) -> None:
+def limit_memory(con: duckdb.DuckDBPyConnection, limit_gib: float = 0.6) -> None:
     """Keep DuckDB's buffers within ``limit_gib`` during a big import (it spills to disk
     beyond), unless the database was already given a lower limit."""
     ((current,),) = con.execute("SELECT current_setting('memory_limit')").fetchall()
