@@ -24,6 +24,7 @@ from engine.records import Reason
 
 CHUNK_BYTES = 64 << 20
 ROW_BATCH = 50_000
+ARROW_BATCH = 8192
 KINDS = ("jsonl", "json", "parquet", "datasets")
 
 
@@ -101,7 +102,9 @@ def _split_chunk(data: bytes, first: int) -> tuple[Any, list[tuple[int, str, str
     numbers = pa.array(np.arange(first, first + count, dtype=np.int64))
     try:
         text = raw.cast(pa.large_string())
-        return pa.table({"line_no": numbers, "raw": text}), [], count
+        table = pa.table({"line_no": numbers, "raw": text})
+        # Several record batches, so that DuckDB scans the chunk on every thread.
+        return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_BATCH)), [], count
     except pa.ArrowInvalid:
         pass
     good_numbers, good, rejects = [], [], []
