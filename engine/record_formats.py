@@ -89,5 +89,3 @@ def convert(obj: dict[str, Any], fmt: str) -> tuple[list[dict[str, str]], dict[s
         metadata = {k: v for k, v in obj.items() if k not in ("context", "response")}
         return normalise_messages(messages), metadata
     raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
-
-
