@@ -114,7 +114,6 @@ def test_excluded_ids_and_preflight_failures_are_left_out(
     assert result.manifest["actual_counts"]["toefl"] == 40
     assert result.manifest["excluded"] == 4
 
-
     with mix_workspace.db.connect() as con:
         ((first_lmsys,),) = con.execute(
             "SELECT min(id) FROM records WHERE source = 'toefl'"
