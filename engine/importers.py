@@ -1,119 +1,73 @@
 """Importers: read chat data in the known formats into the record index.
 
 Every input line is accounted for: accepted, duplicate, or rejected with its file, line number
-and reason. One file is imported in one transaction, so an import stopped half-way (Ctrl-C,
-kill) leaves the index as it was, and can simply be run again.
+and reason. One input is imported in one transaction, so an import stopped half-way (Ctrl-C,
+kill, ``should_stop``) leaves the index as it was, and can simply be run again.
 
-Formats (detected per line, or forced with ``fmt``):
+Inputs (``engine.import_readers``): JSONL (plain or .gz), JSON arrays, Parquet, and Hugging Face
+datasets saved on disk or in the local cache; for Parquet and datasets a "line" is a row number.
+Formats (``engine.record_formats``) are detected per line, or forced with ``fmt``.
 
-- ``messages``: the canonical ``{"messages": [{"role", "content"}]}``; extra keys become metadata
-- ``scaffolding``: the original's scaffolding records (``messages`` plus ``l1_background``,
-  ``proficiency``, ``error_type``, ...), the extra fields kept as metadata
-- ``lmsys``: ``{"conversation": [{"role", "content"}]}``; only user/assistant turns with text
-- ``sharegpt``: ShareGPT/Magpie ``{"conversations": [{"from", "value"}]}``
-- ``prosocial``: ``{"context", "response"}`` as one user and one assistant turn
+The work is done in bulk: DuckDB parses, normalises and builds the hash payload of every line it
+can (``store.ingest``), Python hashes the payloads with hashlib, and only the lines DuckDB
+cannot take go through the Python rule line by line, which gives each its reason. Candidates
+from both paths are deduplicated together, in line order, so the result is the same as the
+plain Python loop's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
+import hashlib
 import json
 import re
+import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from engine.records import (
-    Reason,
-    RecordError,
-    dedup_key,
-    first_user_md5,
-    normalise_messages,
-    record_stats,
+from engine import activity
+from engine.import_readers import Batch, input_kind, read
+from engine.record_formats import (
+    DEDUP_MODES,
+    FORMATS,
+    SCAFFOLDING_KEYS,
+    SHAREGPT_ROLES,
+    convert,
+    detect_format,
 )
+from engine.records import ROLES, Reason, RecordError, dedup_key, first_user_md5
+from store import ingest as store_ingest
 from store import records as store_records
 from store.db import Database, transaction
 
-FORMATS = ("messages", "scaffolding", "lmsys", "sharegpt", "prosocial")
-DEDUP_MODES = ("source", "cross-source", "first-user-md5")
-SCAFFOLDING_KEYS = ("l1_background", "proficiency", "error_type", "error_pattern", "correct_form")
-SHAREGPT_ROLES = {
-    "human": "user",
-    "user": "user",
-    "gpt": "assistant",
-    "assistant": "assistant",
-    "chatgpt": "assistant",
-    "bing": "assistant",
-    "bard": "assistant",
-    "system": "system",
-}
+__all__ = [
+    "DEDUP_MODES",
+    "FORMATS",
+    "ImportCancelled",
+    "ImportSummary",
+    "convert",
+    "detect_format",
+    "import_file",
+    "import_paths",
+    "source_name",
+]
+
 RAW_KEEP = 2000
-BATCH = 5000
+PY_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+RULES = store_ingest.Rules(
+    roles=tuple(sorted(ROLES)),
+    whitespace=PY_WHITESPACE,
+    scaffolding_keys=SCAFFOLDING_KEYS,
+    sharegpt_roles=SHAREGPT_ROLES,
+)
+BLANK_LINE = "blank_line"
 
 
-def detect_format(obj: dict[str, Any]) -> str:
-    if "messages" in obj:
-        return "scaffolding" if any(k in obj for k in SCAFFOLDING_KEYS) else "messages"
-    if "conversation" in obj:
-        return "lmsys"
-    if "conversations" in obj:
-        return "sharegpt"
-    if "context" in obj and "response" in obj:
-        return "prosocial"
-    raise RecordError(
-        Reason.UNKNOWN_FORMAT,
-        f"no messages/conversation/conversations/context keys in {sorted(obj)[:6]}",
-    )
-
-
-def convert(obj: dict[str, Any], fmt: str) -> tuple[list[dict[str, str]], dict[str, Any]]:
-    """Turn one input object into normalised messages and metadata, or raise RecordError."""
-    if fmt in ("messages", "scaffolding"):
-        if "messages" not in obj:
-            raise RecordError(Reason.NO_MESSAGES, "no 'messages' key")
-        metadata = {k: v for k, v in obj.items() if k != "messages"}
-        return normalise_messages(obj["messages"]), metadata
-    if fmt == "lmsys":
-        turns = obj.get("conversation")
-        if not isinstance(turns, list):
-            raise RecordError(Reason.NO_MESSAGES, "'conversation' is not a list")
-        kept = [
-            t
-            for t in turns
-            if isinstance(t, dict)
-            and t.get("role") in ("user", "assistant")
-            and isinstance(t.get("content"), str)
-            and t["content"].strip()
-        ]
-        metadata = {k: v for k, v in obj.items() if k != "conversation"}
-        if len(kept) != len(turns):
-            metadata["dropped_turns"] = len(turns) - len(kept)
-        return normalise_messages(kept), metadata
-    if fmt == "sharegpt":
-        turns = obj.get("conversations")
-        if not isinstance(turns, list):
-            raise RecordError(Reason.NO_MESSAGES, "'conversations' is not a list")
-        messages = []
-        for index, t in enumerate(turns):
-            if not isinstance(t, dict):
-                raise RecordError(Reason.BAD_MESSAGE, f"turn {index} is not an object")
-            speaker = str(t.get("from", "")).lower()
-            if speaker not in SHAREGPT_ROLES:
-                raise RecordError(Reason.BAD_ROLE, f"turn {index} is from {t.get('from')!r}")
-            messages.append({"role": SHAREGPT_ROLES[speaker], "content": t.get("value")})
-        metadata = {k: v for k, v in obj.items() if k != "conversations"}
-        return normalise_messages(messages), metadata
-    if fmt == "prosocial":
-        messages = [
-            {"role": "user", "content": obj.get("context")},
-            {"role": "assistant", "content": obj.get("response")},
-        ]
-        metadata = {k: v for k, v in obj.items() if k not in ("context", "response")}
-        return normalise_messages(messages), metadata
-    raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+class ImportCancelled(Exception):
+    """``should_stop`` asked the import to stop; nothing of it was kept."""
 
 
 def source_name(path: Path) -> str:
@@ -128,12 +82,14 @@ def source_name(path: Path) -> str:
 class ImportSummary:
     path: Path
     source: str
+    kind: str = "jsonl"
     lines: int = 0
     accepted: int = 0
     duplicates: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
     import_id: int | None = None
+    seconds: float = 0.0
 
     @property
     def rejected_total(self) -> int:
@@ -143,202 +99,217 @@ class ImportSummary:
         return {
             "path": str(self.path),
             "source": self.source,
+            "kind": self.kind,
             "lines": self.lines,
             "accepted": self.accepted,
             "duplicates": self.duplicates,
             "rejected": dict(sorted(self.rejected.items())),
             "formats": dict(sorted(self.formats.items())),
             "import_id": self.import_id,
+            "seconds": round(self.seconds, 3),
         }
 
 
-ProgressFn = Callable[[int, int], None]
+ProgressFn = Callable[[float, float], None]
+Reject = tuple[int, str, str, str]
 
 
-def _open_binary(path: Path) -> BinaryIO:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return path.open("rb")
+def python_line(line_no: int, text: str, fmt: str | None) -> Reject | tuple[Any, ...]:
+    """The Python rule for one line: a reject ``(line, reason, detail, raw)`` or a
+    candidate ``(line_no, fmt, messages, metadata, hash, user_md5, chars)``."""
+    if not text.strip():
+        return (line_no, BLANK_LINE, "empty line", text)
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return (line_no, Reason.INVALID_JSON, f"character {exc.pos + 1}: {exc.msg}", text)
+    except RecursionError:
+        return (line_no, Reason.INVALID_JSON, "nested too deeply", text)
+    try:
+        if not isinstance(obj, dict):
+            raise RecordError(Reason.NOT_AN_OBJECT, f"a JSON {type(obj).__name__}")
+        line_fmt = fmt or detect_format(obj)
+        messages, metadata = convert(obj, line_fmt)
+        key = dedup_key(messages)
+        meta = json.dumps(metadata, ensure_ascii=False) if metadata else None
+        if meta is not None:
+            meta.encode("utf-8")
+    except RecordError as exc:
+        return (line_no, exc.reason, exc.detail, text)
+    except UnicodeEncodeError as exc:
+        detail = f"a lone surrogate escape ({exc.object[exc.start : exc.end]!a})"
+        return (line_no, Reason.INVALID_UTF8, detail, text)
+    chars = sum(len(m["content"]) for m in messages)
+    return (line_no, line_fmt, messages, meta, key, first_user_md5(messages), chars)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes, int]]:
-    """(line number, raw line, bytes read so far) for every line of a JSONL file."""
-    with _open_binary(path) as fh:
-        done = 0
-        for number, raw in enumerate(fh, start=1):
-            done += len(raw)
-            yield number, raw, done
+def _python_table(rows: list[tuple[Any, ...]]) -> Any:
+    import pyarrow as pa
+
+    message = pa.struct([("role", pa.string()), ("content", pa.string())])
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(7)]
+    schema = pa.schema(
+        [
+            ("line_no", pa.int64()),
+            ("fmt", pa.string()),
+            ("msgs", pa.list_(message)),
+            ("meta", pa.string()),
+            ("hash", pa.string()),
+            ("user_md5", pa.string()),
+            ("chars", pa.int32()),
+        ]
+    )
+    return pa.table([list(c) for c in columns], schema=schema)
 
 
-class _Batch:
-    """Accepted rows gathered column by column for one Arrow insert."""
+def _user_keys(rows: list[tuple[int, str]]) -> Any:
+    """First-user MD5 keys computed by Python, where DuckDB cannot lowercase like Python."""
+    import pyarrow as pa
 
-    def __init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {
-            name: []
-            for name in (
-                "source",
-                "import_id",
-                "line_no",
-                "hash",
-                "user_md5",
-                "turns",
-                "chars",
-                "approx_tokens",
-                "first_user",
-                "last_role",
-                "flags",
-                "messages",
-                "metadata",
-                "imported_at",
-            )
+    md5 = hashlib.md5
+    return pa.table(
+        {
+            "line_no": pa.array([r[0] for r in rows], pa.int64()),
+            "user_md5": pa.array(
+                [md5(r[1].strip().lower().encode("utf-8")).hexdigest() for r in rows], pa.string()
+            ),
         }
+    )
 
-    def __len__(self) -> int:
-        return len(self.columns["line_no"])
 
-    def add(self, **values: Any) -> None:
-        for name, column in self.columns.items():
-            column.append(values[name])
+class _Import:
+    """One input's import inside one transaction."""
 
-    def to_arrow(self) -> Any:
-        import pyarrow as pa
+    def __init__(self, con: Any, summary: ImportSummary, fmt: str | None, dedup: str) -> None:
+        self.con, self.summary, self.fmt, self.dedup = con, summary, fmt, dedup
+        self.rejects: list[tuple[Any, ...]] = []
+        self.now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
-        message = pa.struct([("role", pa.string()), ("content", pa.string())])
-        schema = pa.schema(
-            [
-                ("source", pa.string()),
-                ("import_id", pa.int64()),
-                ("line_no", pa.int64()),
-                ("hash", pa.string()),
-                ("user_md5", pa.string()),
-                ("turns", pa.int32()),
-                ("chars", pa.int32()),
-                ("approx_tokens", pa.int32()),
-                ("first_user", pa.string()),
-                ("last_role", pa.string()),
-                ("flags", pa.list_(pa.string())),
-                ("messages", pa.list_(message)),
-                ("metadata", pa.string()),
-                ("imported_at", pa.timestamp("us")),
-            ]
+    def reject(self, line_no: int, reason: str, detail: str, raw: str) -> None:
+        s = self.summary
+        s.rejected[reason] += 1
+        text = raw[:RAW_KEEP].rstrip("\r\n")
+        self.rejects.append((s.import_id, s.source, str(s.path), line_no, reason, detail, text))
+
+    def batch(self, batch: Batch) -> None:
+        self.summary.lines += batch.count
+        for line_no, reason, detail, raw in batch.rejects:
+            self.reject(line_no, reason, detail, raw)
+        lines = batch.lines
+        if batch.rows is not None:
+            lines = store_ingest.rows_as_lines(self.con, batch.rows, batch.first_line)
+        if lines is None or lines.num_rows == 0:
+            return
+        con = self.con
+        store_ingest.stage_lines(con, lines, RULES, self.fmt)
+        python_rows = []
+        for line_no, raw in store_ingest.slow_lines(con, lines):
+            result = python_line(line_no, raw, self.fmt)
+            if len(result) == 4:
+                self.reject(*result)  # type: ignore[arg-type]
+            else:
+                python_rows.append(result)
+        user_keys = _user_keys(store_ingest.first_users_for_python(con))
+        candidates, inserted = store_ingest.insert_batch(
+            con,
+            _python_table(python_rows),
+            user_keys,
+            source=self.summary.source,
+            import_id=int(self.summary.import_id or 0),
+            key_column="user_md5" if self.dedup == "first-user-md5" else "hash",
+            scope_source=self.dedup != "cross-source",
+            imported_at=self.now,
         )
-        return pa.table(self.columns, schema=schema)
+        self.summary.accepted += inserted
+        self.summary.duplicates += candidates - inserted
+
+    def finish(self) -> None:
+        s = self.summary
+        s.formats.update(store_ingest.format_counts(self.con, int(s.import_id or 0)))
+        store_records.insert_rejects(self.con, self.rejects)
+        store_records.insert_import(
+            self.con,
+            {
+                "id": s.import_id,
+                "source": s.source,
+                "path": str(s.path),
+                "format": self.fmt or ",".join(sorted(s.formats)) or None,
+                "dedup": self.dedup,
+                "started_at": self.now,
+                "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                "status": "done",
+                "lines": s.lines,
+                "accepted": s.accepted,
+                "duplicates": s.duplicates,
+                "rejected": s.rejected_total,
+            },
+        )
+        store_ingest.drop_temp(self.con)
 
 
 def import_file(
     db: Database,
-    path: Path,
+    path: Path | str,
     *,
     source: str | None = None,
     fmt: str | None = None,
     dedup: str = "source",
+    kind: str | None = None,
+    split: str | None = None,
     on_progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    log: bool = True,
 ) -> ImportSummary:
-    """Import one JSONL (or .jsonl.gz) file; return its line accounting."""
+    """Import one input (a file, a saved dataset folder, or a dataset id); return its line
+    accounting. ``kind`` forces the input kind (jsonl, json, parquet, datasets)."""
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
     if dedup not in DEDUP_MODES:
         raise ValueError(f"unknown dedup mode {dedup!r}; known: {', '.join(DEDUP_MODES)}")
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    summary = ImportSummary(path=path.resolve(), source=source or source_name(path))
-    total_bytes = path.stat().st_size
-    key_column = "user_md5" if dedup == "first-user-md5" else "hash"
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rejects: list[tuple[Any, ...]] = []
-
+    kind = input_kind(path, kind)
+    shown = path.resolve() if path.exists() else path
+    summary = ImportSummary(path=shown, source=source or source_name(path), kind=kind)
+    started = time.perf_counter()
     with db.connect() as con, transaction(con):
-        import_id = store_records.next_import_id(con)
-        summary.import_id = import_id
-        seen = store_records.existing_keys(
-            con, key_column, None if dedup == "cross-source" else summary.source
-        )
-        batch = _Batch()
-
-        def reject(line_no: int, reason: str, detail: str, raw: bytes) -> None:
-            summary.rejected[reason] += 1
-            text = raw[:RAW_KEEP].decode("utf-8", errors="replace").rstrip("\n")
-            rejects.append(
-                (import_id, summary.source, str(summary.path), line_no, reason, detail, text)
-            )
-
-        for line_no, raw, done in _lines(path):
-            summary.lines += 1
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                reject(line_no, Reason.INVALID_UTF8, f"byte {exc.start}: {exc.reason}", raw)
-                continue
-            if not text.strip():
-                reject(line_no, "blank_line", "empty line", raw)
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                reject(line_no, Reason.INVALID_JSON, f"column {exc.colno}: {exc.msg}", raw)
-                continue
-            try:
-                if not isinstance(obj, dict):
-                    raise RecordError(Reason.NOT_AN_OBJECT, f"a JSON {type(obj).__name__}")
-                line_fmt = fmt or detect_format(obj)
-                messages, metadata = convert(obj, line_fmt)
-            except RecordError as exc:
-                reject(line_no, exc.reason, exc.detail, raw)
-                continue
-            key_hash = dedup_key(messages)
-            user_key = first_user_md5(messages)
-            key = user_key if key_column == "user_md5" else key_hash
-            if key in seen:
-                summary.duplicates += 1
-                continue
-            if key is not None:
-                seen.add(key)
-            stats = record_stats(messages)
-            summary.accepted += 1
-            summary.formats[line_fmt] += 1
-            batch.add(
-                source=summary.source,
-                import_id=import_id,
-                line_no=line_no,
-                hash=key_hash,
-                user_md5=user_key,
-                turns=stats.turns,
-                chars=stats.chars,
-                approx_tokens=stats.approx_tokens,
-                first_user=stats.first_user,
-                last_role=stats.last_role,
-                flags=stats.flags,
-                messages=messages,
-                metadata=json.dumps(metadata, ensure_ascii=False) if metadata else None,
-                imported_at=now,
-            )
-            if len(batch) >= BATCH:
-                store_records.insert_records(con, batch.to_arrow())
-                batch = _Batch()
-            if on_progress is not None and summary.lines % 1000 == 0:
-                on_progress(done, total_bytes)
-        if len(batch):
-            store_records.insert_records(con, batch.to_arrow())
-        store_records.insert_rejects(con, rejects)
-        store_records.insert_import(
-            con,
-            {
-                "id": import_id,
-                "source": summary.source,
-                "path": str(summary.path),
-                "format": fmt or ",".join(sorted(summary.formats)) or None,
-                "dedup": dedup,
-                "started_at": now,
-                "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                "status": "done",
-                "lines": summary.lines,
-                "accepted": summary.accepted,
-                "duplicates": summary.duplicates,
-                "rejected": summary.rejected_total,
-            },
-        )
-    if on_progress is not None:
-        on_progress(total_bytes, total_bytes)
+        store_ingest.limit_memory(con)
+        summary.import_id = store_records.next_import_id(con)
+        job = _Import(con, summary, fmt, dedup)
+        for batch in read(path, kind, split):
+            if should_stop is not None and should_stop():
+                raise ImportCancelled(f"{path}: import stopped; nothing of it was kept")
+            job.batch(batch)
+            if on_progress is not None:
+                on_progress(batch.done, batch.total)
+        job.finish()
+    summary.seconds = time.perf_counter() - started
+    if log:
+        activity.log(db, "data.import", str(summary.path), **_log_detail(summary))
     return summary
+
+
+def _log_detail(summary: ImportSummary) -> dict[str, Any]:
+    return {
+        "source": summary.source,
+        "lines": summary.lines,
+        "accepted": summary.accepted,
+        "duplicates": summary.duplicates,
+        "rejected": summary.rejected_total,
+    }
+
+
+def import_paths(
+    db: Database,
+    paths: Iterable[Path | str],
+    *,
+    on_file: Callable[[Path, int, int], None] | None = None,
+    **options: Any,
+) -> list[ImportSummary]:
+    """Import several inputs one after another (each in its own transaction)."""
+    paths = list(paths)
+    out = []
+    for index, path in enumerate(paths):
+        if on_file is not None:
+            on_file(Path(path), index, len(paths))
+        out.append(import_file(db, path, **options))
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from engine.configfile import ConfigError, build, read_toml
 from engine.workspace import configs_dir
@@ -97,9 +97,11 @@ def plan(recipe: Recipe, available: dict[str, int]) -> list[PlanRow]:
     """Target and planned counts per source, given the records available to each.
 
     The anchor contributes everything it has and fixes the total (``n_anchor / ratio``);
-    ``take_all`` sources contribute everything; the others get ``int(total * ratio)``, capped
-    by what they have. With ``redistribute_shortfall`` the records short sources cannot give
-    are asked of the others, in proportion to their ratios, as far as they have spare.
+    ``take_all`` sources contribute everything they have (their target, ``int(total * ratio)``,
+    only shows how far short they are, as the original's "capped" message did); the others
+    get ``int(total * ratio)``, capped by what they have. With ``redistribute_shortfall`` the
+    records short sources cannot give are asked of the others, in proportion to their ratios,
+    as far as they have spare.
     """
     have = {s.name: available.get(s.name, 0) for s in recipe.sources}
     if recipe.anchor is not None:
@@ -109,11 +111,14 @@ def plan(recipe: Recipe, available: dict[str, int]) -> list[PlanRow]:
         total = int(recipe.total or 0)
     targets: dict[str, int] = {}
     for s in recipe.sources:
-        if s.name == recipe.anchor or s.take_all:
+        if s.name == recipe.anchor:
             targets[s.name] = have[s.name]
         else:
             targets[s.name] = int(total * s.ratio)
     planned = {name: min(targets[name], have[name]) for name in targets}
+    for s in recipe.sources:
+        if s.take_all:  # everything it has, even beyond its target (the original's Pilot)
+            planned[s.name] = have[s.name]
     if recipe.redistribute_shortfall:
         fixed = {recipe.anchor} | {s.name for s in recipe.sources if s.take_all}
         missing = sum(targets[n] - planned[n] for n in targets if n not in fixed)
@@ -139,3 +144,22 @@ def plan(recipe: Recipe, available: dict[str, int]) -> list[PlanRow]:
         PlanRow(s.name, s.ratio, have[s.name], targets[s.name], planned[s.name])
         for s in recipe.sources
     ]
+
+
+def build_mix(ws: Any, recipe: Recipe, out_dir: Path | None = None, **options: Any) -> Any:
+    """Build ``recipe`` into ``out_dir``; see :func:`engine.mix_build.build_mix`."""
+    from engine.mix_build import build_mix as build
+
+    return build(ws, recipe, out_dir, **options)
+
+
+def resolve_recipe(name_or_path: str | Path, folder: Path | None = None) -> Path:
+    """A recipe file from a path, or a name in ``configs/mixes`` (``stage1``, ``demo``)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    for candidate in list_recipes(folder):
+        if candidate.stem == str(name_or_path):
+            return candidate
+    known = ", ".join(p.stem for p in list_recipes(folder))
+    raise ConfigError(f"{name_or_path}: no such recipe file or name; known: {known}")

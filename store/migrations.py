@@ -202,6 +202,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "0006_data_record_format",
+        """
+        ALTER TABLE records ADD COLUMN format VARCHAR;
+        """,
+    ),
 )
 
 

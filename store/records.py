@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
 
 RECORD_COLUMNS = (
     "id, source, import_id, line_no, hash, user_md5, turns, chars, approx_tokens, "
-    "first_user, last_role, flags, messages, metadata, imported_at"
+    "first_user, last_role, flags, messages, metadata, imported_at, format"
 )
 
 
@@ -26,6 +27,8 @@ class RecordFilter:
     max_tokens: int | None = None
     flag: str | None = None
     search: str = ""
+    regex: bool = False
+    """``search`` is a regular expression (RE2, case-insensitive) rather than plain text."""
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -45,9 +48,17 @@ class RecordFilter:
         if self.flag:
             clauses.append("list_contains(flags, ?)")
             params.append(self.flag)
-        if self.search:
-            clauses.append("len(list_filter(messages, lambda m: m.content ILIKE ?)) > 0")
-            params.append(f"%{self.search}%")
+        if self.search and self.regex:
+            clauses.append(
+                "len(list_filter(messages, lambda m: regexp_matches(m.content, ?, 'i'))) > 0"
+            )
+            params.append(self.search)
+        elif self.search:
+            escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append(
+                "len(list_filter(messages, lambda m: m.content ILIKE ? ESCAPE '\\')) > 0"
+            )
+            params.append(f"%{escaped}%")
         return (" AND ".join(clauses) or "TRUE"), params
 
 
@@ -76,11 +87,13 @@ def page(
     after_id: int | None = None,
     before_id: int | None = None,
     offset: int | None = None,
+    from_end: bool = False,
     limit: int = 100,
 ) -> list[RecordRow]:
-    """A page of rows in id order: after an id, before an id, or at an offset."""
+    """A page of rows in id order: after an id, before an id, the last page, or at an offset
+    (the first three use the id order only, so they cost the same anywhere in the table)."""
     where, params = (flt or RecordFilter()).where()
-    order = "ASC"
+    order = "DESC" if from_end else "ASC"
     if after_id is not None:
         where += " AND id > ?"
         params.append(after_id)
@@ -134,22 +147,8 @@ def source_stats(con: duckdb.DuckDBPyConnection) -> list[SourceStats]:
     return [SourceStats(r[0], r[1], float(r[2]), float(r[3]), int(r[4]), r[5]) for r in rows]
 
 
-def existing_keys(con: duckdb.DuckDBPyConnection, column: str, source: str | None) -> set[str]:
-    """Dedup keys already stored: ``column`` is ``hash`` or ``user_md5``."""
-    if column not in ("hash", "user_md5"):
-        raise ValueError(f"unknown key column {column!r}")
-    if source is None:
-        rows = con.execute(f"SELECT {column} FROM records WHERE {column} IS NOT NULL")
-    else:
-        rows = con.execute(
-            f"SELECT {column} FROM records WHERE source = ? AND {column} IS NOT NULL", [source]
-        )
-    return {r[0] for r in rows.fetchall()}
-
-
 def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT nextval('imports_id_seq')").fetchone()
-    assert row is not None
+    (row,) = con.execute("SELECT nextval('imports_id_seq')").fetchall()
     return int(row[0])
 
 
@@ -159,32 +158,33 @@ def insert_import(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> Non
     con.execute(f"INSERT INTO imports ({columns}) VALUES ({marks})", list(values.values()))
 
 
-def insert_records(con: duckdb.DuckDBPyConnection, batch: Any) -> None:
-    """Insert an Arrow table of records (every column but ``id``), in line order."""
-    con.register("incoming_records", batch)
-    try:
-        con.execute(
-            "INSERT INTO records SELECT nextval('records_id_seq') AS id, source, import_id, "
-            "line_no, hash, user_md5, turns, chars, approx_tokens, first_user, last_role, "
-            "flags, messages, metadata, imported_at FROM incoming_records ORDER BY line_no"
-        )
-    finally:
-        con.unregister("incoming_records")
-
-
 def insert_rejects(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
     if rows:
         con.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def rejects(
-    con: duckdb.DuckDBPyConnection, *, source: str | None = None, limit: int = 1000
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str | None = None,
+    reason: str | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+    raw: bool = False,
 ) -> list[tuple[Any, ...]]:
-    where, params = ("source = ?", [source]) if source else ("TRUE", [])
+    """``(source, path, line_no, reason, detail[, raw])`` in import and line order."""
+    clauses, params = ["TRUE"], []
+    if source:
+        clauses.append("source = ?")
+        params.append(source)
+    if reason:
+        clauses.append("reason = ?")
+        params.append(reason)
+    extra = ", raw" if raw else ""
     return con.execute(
-        f"SELECT source, path, line_no, reason, detail FROM rejects WHERE {where} "
-        "ORDER BY import_id, line_no LIMIT ?",
-        [*params, limit],
+        f"SELECT source, path, line_no, reason, detail{extra} FROM rejects "
+        f"WHERE {' AND '.join(clauses)} ORDER BY import_id, line_no LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     ).fetchall()
 
 
@@ -215,3 +215,99 @@ def delete_imports(con: duckdb.DuckDBPyConnection, ids: list[int]) -> int:
     con.execute(f"DELETE FROM rejects WHERE import_id IN ({marks})", ids)
     con.execute(f"DELETE FROM imports WHERE id IN ({marks})", ids)
     return len(ids)
+
+
+def mix_pools(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[list[str]],
+    *,
+    key: str = "hash",
+    across: bool = False,
+    exclude: list[int] | None = None,
+) -> tuple[list[list[int]], int]:
+    """The deduplicated record ids of each mix source, in id (file) order, and how many
+    records ``exclude`` left out.
+
+    ``sources[i]`` lists the workspace sources feeding mix source ``i``. A record whose
+    ``key`` (``hash`` or ``user_md5``) an earlier record of the same mix source has, or with
+    ``across`` an earlier one of any mix source in this order, is left out; NULL keys never
+    are. The work stays in DuckDB; only the ids come back.
+    """
+    import pyarrow as pa
+
+    if key not in ("hash", "user_md5"):
+        raise ValueError(f"unknown key column {key!r}")
+    pairs = [(i, name) for i, names in enumerate(sources) for name in names]
+    con.register(
+        "mix_sources",
+        pa.table({"pos": [p for p, _ in pairs], "name": [n for _, n in pairs]}),
+    )
+    con.register("mix_exclude", pa.table({"id": pa.array(exclude or [], pa.int64())}))
+    partition = f"r.{key}" if across else f"s.pos, r.{key}"
+    try:
+        rows = con.execute(
+            f"""
+            SELECT s.pos, r.id FROM records r JOIN mix_sources s ON r.source = s.name
+            WHERE r.id NOT IN (SELECT id FROM mix_exclude)
+            QUALIFY r.{key} IS NULL
+                OR row_number() OVER (PARTITION BY {partition} ORDER BY s.pos, r.id) = 1
+            ORDER BY s.pos, r.id
+            """
+        ).fetchnumpy()
+        ((left_out,),) = con.execute(
+            "SELECT count(*) FROM records r JOIN mix_sources s ON r.source = s.name "
+            "WHERE r.id IN (SELECT id FROM mix_exclude)"
+        ).fetchall()
+    finally:
+        con.unregister("mix_sources")
+        con.unregister("mix_exclude")
+    pools: list[list[int]] = [[] for _ in sources]
+    for pos, record_id in zip(rows["pos"].tolist(), rows["id"].tolist(), strict=True):
+        pools[pos].append(record_id)
+    return pools, int(left_out)
+
+
+def messages_by_ids(
+    con: duckdb.DuckDBPyConnection, ids: list[int], *, batch: int = 5000
+) -> Iterator[list[tuple[int, list[dict[str, str]]]]]:
+    """``(id, messages)`` for ``ids``, in the order given, a batch at a time (one join and
+    one sort in DuckDB, streamed)."""
+    import pyarrow as pa
+
+    order = pa.table(
+        {"pos": pa.array(range(len(ids)), pa.int64()), "id": pa.array(ids, pa.int64())}
+    )
+    con.register("wanted_ids", order)
+    try:
+        result = con.execute(
+            "SELECT r.id, r.messages FROM wanted_ids w JOIN records r USING (id) ORDER BY w.pos"
+        )
+        while True:
+            rows = result.fetchmany(batch)
+            if not rows:
+                return
+            yield rows
+    finally:
+        con.unregister("wanted_ids")
+
+
+def iter_messages(
+    con: duckdb.DuckDBPyConnection, flt: RecordFilter | None = None, *, batch: int = 5000
+) -> Iterator[list[tuple[int, list[dict[str, str]]]]]:
+    """``(id, messages)`` of every record the filter keeps, in id order, a batch at a time."""
+    where, params = (flt or RecordFilter()).where()
+    after = 0
+    while True:
+        rows = con.execute(
+            f"SELECT id, messages FROM records WHERE {where} AND id > ? ORDER BY id LIMIT ?",
+            [*params, after, batch],
+        ).fetchall()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
+def source_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    rows = con.execute("SELECT source, count(*) FROM records GROUP BY source").fetchall()
+    return {str(s): int(n) for s, n in rows}

@@ -149,16 +149,17 @@ def test_gzip_and_source_names(workspace: Workspace, tmp_path: Path) -> None:
 def test_interrupted_import_leaves_the_index_unchanged(
     workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import engine.importers as importers
+    import engine.import_readers as readers
 
-    monkeypatch.setattr(importers, "BATCH", 10)  # rows reach the table before the stop
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)  # rows reach the table before the stop
     big = write_lines(
         tmp_path / "big.jsonl",
         [json.dumps({"context": f"q{i}", "response": "a"}) for i in range(2500)],
     )
 
-    def interrupt(done: int, total: int) -> None:
-        raise KeyboardInterrupt
+    def interrupt(done: float, total: float) -> None:
+        if done > 20_000:
+            raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         import_file(workspace.db, big, on_progress=interrupt)

@@ -18,6 +18,8 @@ COMMAND_MODULES = (
     "demo",
     "bench",
     "gallery",
+    "data",
+    "mix",
     "train",
     "compare",
     "export",

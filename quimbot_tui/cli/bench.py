@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ("startup", "train")
+BENCHMARKS = ("startup", "data", "train")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

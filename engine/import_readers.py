@@ -1,0 +1,285 @@
+"""Readers: every kind of input as batches of numbered lines (or rows) for the importer.
+
+- JSONL, plain or gzip: split on newlines with numpy, in chunks of about 32 MB, so that no
+  Python object is made per line unless the line needs the Python path; a chunk that is not
+  valid UTF-8 is split line by line in Python so each bad line is rejected on its own.
+- JSON arrays (``[...]``, plain or gzip): element by element; "line" is the element number.
+- Parquet: row batches; "line" is the row number (1-based).
+- Hugging Face datasets saved with ``save_to_disk``, or a dataset id loaded through
+  ``datasets`` (from the local cache, or the hub where there is network): row batches.
+
+``datasets``, ``numpy`` and ``pyarrow`` are imported when a file is read, not before.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from engine.records import Reason
+
+CHUNK_BYTES = 64 << 20
+ROW_BATCH = 50_000
+ARROW_BATCH = 8192
+KINDS = ("jsonl", "json", "parquet", "datasets")
+
+
+@dataclass
+class Batch:
+    """Numbered input lines: ``lines`` is an Arrow table ``(line_no, raw)`` of text, or
+    ``rows`` a table of typed rows whose first line number is ``first_line``."""
+
+    count: int
+    """Input lines (elements, rows) this batch covers, rejected ones included."""
+    done: float
+    total: float
+    lines: Any = None
+    rows: Any = None
+    first_line: int = 1
+    rejects: list[tuple[int, str, str, str]] = field(default_factory=list)
+    """(line, reason, detail, raw text) of lines rejected while reading."""
+
+
+def input_kind(path: Path, forced: str | None = None) -> str:
+    """What ``path`` is: a JSONL file, a JSON array, Parquet, or a ``datasets`` dataset."""
+    if forced:
+        if forced not in KINDS:
+            raise ValueError(f"unknown input kind {forced!r}; known: {', '.join(KINDS)}")
+        return forced
+    if path.is_dir():
+        if (path / "dataset_dict.json").is_file() or (path / "state.json").is_file():
+            return "datasets"
+        raise ValueError(
+            f"{path}: a folder that is not a dataset saved with datasets' save_to_disk "
+            "(no dataset_dict.json or state.json); import its files instead"
+        )
+    if not path.exists():
+        if "/" in str(path) and not str(path).startswith((".", "/", "~")):
+            return "datasets"  # a dataset id: from the local cache, or the hub
+        raise FileNotFoundError(f"{path}: no such file")
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".parquet"):
+        return "parquet"
+    with _open(path) as fh:
+        head = fh.read(4096).lstrip()
+    if name.endswith(".json") and head.startswith(b"["):
+        return "json"
+    return "jsonl"
+
+
+def _open(path: Path) -> BinaryIO:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def _text_table(numbers: list[int], texts: list[str]) -> Any:
+    import pyarrow as pa
+
+    return pa.table(
+        {"line_no": pa.array(numbers, pa.int64()), "raw": pa.array(texts, pa.large_string())}
+    )
+
+
+def _split_chunk(data: bytes, first: int) -> tuple[Any, list[tuple[int, str, str, str]], int]:
+    """A chunk of whole lines as ``(table, rejects, line count)``."""
+    import numpy as np
+    import pyarrow as pa
+
+    view = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(view == 10) + 1
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    if offsets[-1] != len(data):
+        offsets = np.append(offsets, np.int64(len(data)))
+    count = len(offsets) - 1
+    raw = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    numbers = pa.array(np.arange(first, first + count, dtype=np.int64))
+    try:
+        text = raw.cast(pa.large_string())
+        table = pa.table({"line_no": numbers, "raw": text})
+        # Several record batches, so that DuckDB scans the chunk on every thread.
+        return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_BATCH)), [], count
+    except pa.ArrowInvalid:
+        pass
+    good_numbers, good, rejects = [], [], []
+    parts = data.split(b"\n")
+    if data.endswith(b"\n"):
+        parts.pop()
+    for index, line in enumerate(parts):
+        try:
+            good.append(line.decode("utf-8"))
+            good_numbers.append(first + index)
+        except UnicodeDecodeError as exc:
+            shown = line[:2000].decode("utf-8", errors="replace")
+            detail = f"byte {exc.start}: {exc.reason}"
+            rejects.append((first + index, Reason.INVALID_UTF8, detail, shown))
+    return _text_table(good_numbers, good), rejects, count
+
+
+def read_jsonl(path: Path, chunk_bytes: int | None = None) -> Iterator[Batch]:
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
+    total = path.stat().st_size
+    first = 1
+    with path.open("rb") as raw_fh:
+        fh: BinaryIO = gzip.GzipFile(fileobj=raw_fh) if path.suffix == ".gz" else raw_fh  # type: ignore[assignment]
+        rest = b""
+        while True:
+            data = fh.read(chunk_bytes)
+            if not data:
+                if rest:
+                    table, rejects, count = _split_chunk(rest, first)
+                    yield Batch(count, total, total, lines=table, rejects=rejects)
+                return
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            rest, data = data[cut:], data[:cut]
+            if not data:
+                continue
+            table, rejects, count = _split_chunk(data, first)
+            first += count
+            yield Batch(count, raw_fh.tell(), total, lines=table, rejects=rejects)
+
+
+def read_json_array(path: Path) -> Iterator[Batch]:
+    """Elements of a top-level JSON array; the first unreadable element ends the file."""
+    with _open(path) as fh:
+        data = fh.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        shown = data[max(0, exc.start - 100) : exc.start + 100].decode("utf-8", "replace")
+        detail = f"byte {exc.start}: {exc.reason}; a JSON array is read as a whole"
+        yield Batch(1, 1, 1, rejects=[(1, Reason.INVALID_UTF8, detail, shown)])
+        return
+    decoder = json.JSONDecoder()
+    pos = text.index("[") + 1
+    numbers: list[int] = []
+    texts: list[str] = []
+    rejects: list[tuple[int, str, str, str]] = []
+    element = 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            break
+        element += 1
+        try:
+            _obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            detail = (
+                f"file line {exc.lineno} column {exc.colno}: {exc.msg}; "
+                "the rest of the array cannot be read"
+            )
+            rejects.append((element, Reason.INVALID_JSON, detail, text[pos : pos + 2000]))
+            break
+        numbers.append(element)
+        texts.append(text[pos:end])
+        pos = end
+    yield Batch(element, 1, 1, lines=_text_table(numbers, texts), rejects=rejects)
+
+
+def read_parquet(path: Path) -> Iterator[Batch]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    total = pf.metadata.num_rows
+    first = 1
+    for batch in pf.iter_batches(batch_size=ROW_BATCH):
+        yield Batch(
+            batch.num_rows,
+            first - 1 + batch.num_rows,
+            total,
+            rows=pa.Table.from_batches([batch]),
+            first_line=first,
+        )
+        first += batch.num_rows
+
+
+def load_dataset_table(path: Path, split: str | None) -> Any:
+    """The Arrow table of a saved dataset or a dataset id (``datasets`` imported here)."""
+    import datasets
+
+    if path.exists():
+        loaded = datasets.load_from_disk(str(path))
+    else:
+        loaded = datasets.load_dataset(str(path), split=split or "train")
+    if isinstance(loaded, datasets.DatasetDict):
+        names = list(loaded)
+        chosen = split or ("train" if "train" in names else names[0] if len(names) == 1 else None)
+        if chosen not in loaded:
+            raise ValueError(f"{path}: choose a split with --split: {', '.join(names)}")
+        loaded = loaded[chosen]
+    return loaded.data.table
+
+
+def read_dataset(path: Path, split: str | None = None) -> Iterator[Batch]:
+    import pyarrow as pa
+
+    table = load_dataset_table(path, split)
+    total = table.num_rows
+    first = 1
+    for batch in table.to_batches(max_chunksize=ROW_BATCH):
+        yield Batch(
+            batch.num_rows,
+            first - 1 + batch.num_rows,
+            total,
+            rows=pa.Table.from_batches([batch]),
+            first_line=first,
+        )
+        first += batch.num_rows
+
+
+def prefetch(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
+    """Read the next batch in a thread while the caller works on this one (reading, splitting
+    and UTF-8 checks release the GIL; so does DuckDB)."""
+    import queue
+    import threading
+
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def run() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=run, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+def read(path: Path, kind: str, split: str | None = None) -> Iterator[Batch]:
+    if kind == "jsonl":
+        return prefetch(read_jsonl(path))
+    if kind == "json":
+        return read_json_array(path)
+    if kind == "parquet":
+        return read_parquet(path)
+    return read_dataset(path, split)
