@@ -32,7 +32,10 @@ class TrainConfig:
     """A LoRA training run. Every field's help is printed by ``quimbot-tui train fields``."""
 
     data: str = field(
-        metadata={"help": 'JSONL of {"messages": [...]} records, workspace-relative or absolute'}
+        metadata={
+            "help": 'JSONL of {"messages": [...]} records, workspace-relative or absolute, '
+            "or mix:RECIPE (that recipe's mix in mixes/, built first if missing)"
+        }
     )
     base_model: str = _f(
         "",
@@ -179,9 +182,9 @@ def resolve(config: TrainConfig, ws: Workspace) -> TrainConfig:
     run is never started only to fail on its first line.
     """
     out = dataclasses.replace(config, target_modules=list(config.target_modules))
-    out.data = str(_existing(_workspace_path(ws, config.data), "data"))
+    out.data = str(_data_file(ws, config.data, "data"))
     if config.eval_data:
-        out.eval_data = str(_existing(_workspace_path(ws, config.eval_data), "eval_data"))
+        out.eval_data = str(_data_file(ws, config.eval_data, "eval_data"))
     if config.init_adapter:
         adapter, adapter_base = _resolve_adapter(ws, config.init_adapter)
         out.init_adapter = str(adapter)
@@ -195,6 +198,24 @@ def resolve(config: TrainConfig, ws: Workspace) -> TrainConfig:
     if config.accelerate_config:
         out.accelerate_config = str(find_accelerate_config(config.accelerate_config))
     return out
+
+
+def _data_file(ws: Workspace, text: str, what: str) -> Path:
+    """A JSONL path, or ``mix:RECIPE``: the recipe's mix in ``<workspace>/mixes/``, built
+    from the workspace's records first if it is not there yet (``quimbot-tui mix build``
+    builds it again after the records change)."""
+    if not text.startswith("mix:"):
+        return _existing(_workspace_path(ws, text), what)
+    from engine.mix import build_mix, load_recipe, resolve_recipe
+
+    recipe = load_recipe(resolve_recipe(text.removeprefix("mix:")))
+    built = ws.root / "mixes" / f"{recipe.name}.jsonl"
+    if not built.is_file():
+        try:
+            built = build_mix(ws, recipe).output
+        except ValueError as exc:
+            raise ConfigError(f"{what}: {text}: the mix cannot be built: {exc}") from exc
+    return built.resolve()
 
 
 def _existing(path: Path, what: str) -> Path:

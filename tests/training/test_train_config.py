@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -84,6 +85,22 @@ def test_resolve_finds_workspace_paths_and_refuses_missing_ones(
         resolve(load_config(path, ["data=missing.jsonl"]), workspace)
     with pytest.raises(ConfigError, match="init_adapter"):
         resolve(load_config(path, ["init_adapter=nowhere"]), workspace)
+
+
+def test_a_mix_recipe_as_data_is_built_once_from_the_workspace(
+    demo_workspace: Workspace, tmp_path: Path
+) -> None:
+    path = write(tmp_path, 'data = "mix:demo"\nbase_model = "models/demo-tiny-qwen3"\n')
+    config = resolve(load_config(path), demo_workspace)
+    built = Path(config.data)
+    assert built.parent == (demo_workspace.root / "mixes").resolve()
+    lines = built.read_text(encoding="utf-8").splitlines()
+    assert lines and all(set(json.loads(line)) == {"messages"} for line in lines)
+    stamp = built.stat().st_mtime_ns
+    assert resolve(load_config(path), demo_workspace).data == config.data
+    assert built.stat().st_mtime_ns == stamp  # an existing mix is used, not rebuilt
+    with pytest.raises(ConfigError, match="no such recipe"):
+        resolve(load_config(path, ["data='mix:nope'"]), demo_workspace)
 
 
 def test_the_resolved_config_file_loads_back(tmp_path: Path) -> None:
