@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from quimbot_tui import __version__
 
-COMMAND_MODULES = ("demo", "bench", "gallery", "compare", "export", "notify")
+COMMAND_MODULES = ("demo", "bench", "gallery", "compare", "eval", "export", "notify")
 
 
 def build_parser() -> argparse.ArgumentParser:
