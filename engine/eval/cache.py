@@ -54,11 +54,8 @@ class ReplyCache:
             stored = store_evals.cached_replies(con, list(keys))
         out = {}
         for key, data in stored.items():
-            try:
-                reply = from_mapping(Reply, data)
-            except TypeError:
-                continue
-            if reply.ok:
+            reply = _readable(data)
+            if reply is not None:
                 out[key] = reply
         return out
 
@@ -73,3 +70,19 @@ class ReplyCache:
     def clear(self, suite: str | None = None) -> int:
         with self.ws.db.connect() as con:
             return store_evals.clear_cache(con, suite)
+
+
+def _readable(data: Mapping[str, Any]) -> Reply | None:
+    """A cached reply, or None (a miss) for an entry that is not a usable answer."""
+    if not isinstance(data.get("text"), str):
+        return None
+    try:
+        reply = from_mapping(Reply, data)
+    except TypeError:
+        return None
+    numbers = (reply.seconds, reply.tokens, reply.prompt_tokens, reply.first_token_s)
+    if not reply.ok:
+        return None
+    if not all(v is None or isinstance(v, int | float) for v in (*numbers, reply.tokens_per_s)):
+        return None
+    return reply

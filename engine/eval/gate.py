@@ -38,11 +38,10 @@ class GateCheck:
         def show(v: float | None) -> str:
             return "n/a" if v is None else f"{v:.3f}"
 
-        sign = ">=" if self.better == "higher" else "<="
-        verdict = "ok" if self.passed else "BLOCKED"
+        verdict = "ok" if self.passed else "worse than base"
         return (
-            f"{self.metric} ({self.better} is better): adapter {show(self.adapter)} "
-            f"{sign} base {show(self.base)}? {verdict}"
+            f"{self.metric}: adapter {show(self.adapter)}, base {show(self.base)} "
+            f"({self.better} is better): {verdict}"
         )
 
 

@@ -276,10 +276,12 @@ class OpenAIBackend:
         first: float | None = None
         finish = ""
         usage: dict[str, Any] = {}
+        events = 0
         for raw in _lines(self.url, payload, headers, deadline):
             line = raw.decode("utf-8").strip()
             if not line.startswith("data:"):
                 continue
+            events += 1
             data = line.removeprefix("data:").strip()
             if data == "[DONE]":
                 break
@@ -297,6 +299,8 @@ class OpenAIBackend:
                 finish = choice.get("finish_reason") or finish
             if should_stop is not None and should_stop():
                 raise _Failed("stopped")
+        if not events:
+            raise _Failed("unexpected response: not an event stream of chat completion chunks")
         seconds = deadline.elapsed()
         tokens = usage.get("completion_tokens")
         source = "server" if tokens is not None else "chunks"
