@@ -224,3 +224,13 @@ def export_template(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(TEMPLATE_YAML if yaml else TEMPLATE_TOML, encoding="utf-8")
     return path
+
+
+def suite_choices(workspace_suites: Path | None = None) -> list[tuple[str, str]]:
+    """(label, name or path) of the built-in suites, then of suite files in a folder."""
+    choices = [(name, name) for name in builtin_suites()]
+    if workspace_suites is not None and workspace_suites.is_dir():
+        for path in sorted(workspace_suites.iterdir()):
+            if path.suffix in (".toml", ".yaml", ".yml"):
+                choices.append((f"{path.name} (workspace)", str(path)))
+    return choices
