@@ -192,5 +192,11 @@ def _print_summary(run: Any, rubric: Any) -> None:
                 text += f" ({delta(value, sums[base].metrics.get(k))})"
             parts.append(text)
         print("  " + "  ".join(parts))
+    if run.judge:
+        judged = sum(1 for r in run.results if r.judge)
+        unjudged = [r for r in run.results if r.judge_error]
+        print(f"  judge {run.judge}: {judged} answers judged, {len(unjudged)} could not be")
+        for r in unjudged[:3]:
+            print(f"    {run.labels[r.model]}/{r.test}: {r.judge_error}", file=sys.stderr)
     for r in run.failed:
         print(f"  error: {run.labels[r.model]}/{r.test}: {r.error}", file=sys.stderr)

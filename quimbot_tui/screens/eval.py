@@ -54,6 +54,7 @@ class EvalScreen(WorkbenchScreen):
         Binding("x", "rate(2)", "Rate worst"),
         Binding("space", "skip_dimension", "Skip"),
         Binding("backspace", "undo_rating", "Undo rating"),
+        Binding("e", "focus_endpoint", "Add endpoint"),
         Binding("w", "write_reports", "Write reports"),
         Binding("r", "reload", "Reload"),
     ]
@@ -91,7 +92,7 @@ class EvalScreen(WorkbenchScreen):
                     yield Switch(True, id="use-cache")
             with Vertical(id="eval-main"):
                 with Horizontal(id="eval-progress-bar"):
-                    yield ProgressBar(id="eval-progress", show_eta=False)
+                    yield ProgressBar(total=1, id="eval-progress", show_eta=False)
                     yield Label("Choose a suite and models, then F5.", id="eval-status")
                 yield MetricsTable(id="eval-metrics", cursor_type="row", zebra_stripes=True)
                 yield ResultsTable(id="eval-results", cursor_type="row")
@@ -127,7 +128,7 @@ class EvalScreen(WorkbenchScreen):
             self._show_choices, suites, models, default, adapters, endpoints, rubric
         )
         if run is not None and self.run is None:
-            self.app.call_from_thread(self._show_run, run, human)
+            self.app.call_from_thread(self._show_stored, run, human)
 
     def _ratings_of(self, run: EvalRun | None) -> dict[str, dict[str, str]]:
         from engine.eval.ratings import ratings
@@ -169,6 +170,9 @@ class EvalScreen(WorkbenchScreen):
         judge.set_options([("none", ""), *options])
         judge.value = keep if keep in {v for _, v in options} else ""
 
+    def action_focus_endpoint(self) -> None:
+        self.query_one("#endpoint", Input).focus()
+
     @on(Input.Submitted, "#endpoint")
     def _add_endpoint(self, event: Input.Submitted) -> None:
         spec = event.value.strip()
@@ -176,8 +180,15 @@ class EvalScreen(WorkbenchScreen):
             self.notify("An endpoint is ollama:NAME[@URL] or openai:URL#MODEL.", severity="error")
             return
         event.input.value = ""
-        self.query_one("#models", SelectionList).add_option((spec, spec, True))
+        picker = self.query_one("#models", SelectionList)
+        if spec in picker.selected or any(
+            picker.get_option_at_index(i).value == spec for i in range(picker.option_count)
+        ):
+            picker.select(spec)
+        else:
+            picker.add_option((spec, spec, True))
         self._save_endpoint(spec)
+        picker.focus()
 
     @work(thread=True, group="eval-settings", exit_on_error=False)
     def _save_endpoint(self, spec: str) -> None:
@@ -275,6 +286,14 @@ class EvalScreen(WorkbenchScreen):
             self._status("stopping after the answers in progress…")
 
     # -- showing a run -------------------------------------------------------------------
+    def _show_stored(self, run: EvalRun, human: dict[str, dict[str, str]]) -> None:
+        """The latest stored run, shown when the screen opens."""
+        self._show_run(run, human)
+        suite = self.query_one("#suite", Select)
+        if any(value == run.suite for _, value in suite._options):
+            suite.value = run.suite
+        self._status(f"Run {run.id} of {run.suite}, {run.created_at}: F5 runs again.")
+
     def _show_run(self, run: EvalRun, human: dict[str, dict[str, str]]) -> None:
         self.run, self.human = run, human
         self.dimension, self.history = 0, []

@@ -90,7 +90,7 @@ class ResultsTable(DataTable[str]):
             for name in ("test", "model", "answer", "latency", "tok/s", "judge", "rated"):
                 self.add_column(name, key=name)
         for index, r in enumerate(run.results):
-            answer = r.response.replace("\n", " ")[:48] if r.ok else f"ERROR {r.error}"[:48]
+            answer = r.response.replace("\n", " ")[:40] if r.ok else f"ERROR {r.error}"[:40]
             rated = self.rated(r, human, dims)
             judge = f"{len(r.judge)}/{dims}" if r.judge else ("failed" if r.judge_error else "")
             self.add_row(
@@ -142,18 +142,24 @@ def render_detail(
     parts.append(result.finish_reason + (" · from the cache" if result.cached else ""))
     out.append(" · ".join(parts) + "\n", style="dim")
     metrics = [f"{k} {fmt_metric(v)}" for k, v in result.metrics.items() if v is not None]
-    out.append("  ".join(metrics) + "\n\n")
-    if rubric is None:
-        return out
+    if rubric is not None:
+        out.append("\n")
+        _ratings(out, result, rubric, human, dimension)
+    out.append("\n" + "  ".join(metrics) + "\n", style="dim")
+    return out
+
+
+def _ratings(
+    out: Text, result: EvalResult, rubric: Rubric, human: Mapping[str, str], dimension: int
+) -> None:
     if result.judge_error:
         out.append(f"judge: {result.judge_error}\n", style="yellow")
-    out.append("dimension              judge            you\n", style="bold")
-    for index, d in enumerate(rubric.dimensions):
-        mark = "▶ " if index == dimension else "  "
-        line = f"{mark}{d.name:<21}{result.judge.get(d.name, '–'):<17}{human.get(d.name, '–')}\n"
-        out.append(line, style="reverse" if index == dimension else "")
     if 0 <= dimension < len(rubric.dimensions):
         d = rubric.dimensions[dimension]
         keys = " · ".join(f"{k} {label}" for k, label in zip("asx", d.labels, strict=False))
-        out.append(f"\nrate {d.name}: {keys} · space skip · backspace undo\n", style="bold")
-    return out
+        out.append(f"rate {d.name}: {keys} · space skip · backspace undo\n", style="bold")
+    out.append("  dimension                judge            you\n", style="bold")
+    for index, d in enumerate(rubric.dimensions):
+        mark = "▶ " if index == dimension else "  "
+        line = f"{mark}{d.name:<24}{result.judge.get(d.name, '–'):<17}{human.get(d.name, '–')}\n"
+        out.append(line, style="reverse" if index == dimension else "")

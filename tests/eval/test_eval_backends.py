@@ -137,3 +137,20 @@ def test_a_run_records_each_failure_and_goes_on(
     assert progress[-1] == ("answer", 8, 8)
     assert all(r.error for r in run.failed) and len(run.failed) == 4
     assert run.labels[specs[2]] == "fine" and run.labels[specs[0]] == "ollama:good"
+
+
+def test_a_stopped_run_records_the_rest_as_stopped(
+    workspace: Workspace, suite_file: Path, ollama: FakeServer
+) -> None:
+    ollama.replies["tutor"] = "Go on?"
+    answered: list[int] = []
+    run = run_eval(
+        workspace,
+        [f"ollama:tutor@{ollama.url}"],
+        str(suite_file),
+        EvalOptions(workers=1),
+        on_progress=lambda stage, done, total, message: answered.append(int(done)),
+        should_stop=lambda: len(answered) > 1,  # stop after the first answer
+    )
+    assert [r.ok for r in run.results] == [True, False]
+    assert run.results[1].error == "stopped" and ollama.chats == 1
