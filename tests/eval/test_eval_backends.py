@@ -139,18 +139,13 @@ def test_a_run_records_each_failure_and_goes_on(
     assert run.labels[specs[2]] == "fine" and run.labels[specs[0]] == "ollama:good"
 
 
-def test_a_stopped_run_records_the_rest_as_stopped(
+def test_a_stopped_run_asks_no_backend_and_records_why(
     workspace: Workspace, suite_file: Path, ollama: FakeServer
 ) -> None:
     ollama.replies["tutor"] = "Go on?"
-    answered: list[int] = []
-    run = run_eval(
-        workspace,
-        [f"ollama:tutor@{ollama.url}"],
-        str(suite_file),
-        EvalOptions(workers=1),
-        on_progress=lambda stage, done, total, message: answered.append(int(done)),
-        should_stop=lambda: len(answered) > 1,  # stop after the first answer
-    )
-    assert [r.ok for r in run.results] == [True, False]
-    assert run.results[1].error == "stopped" and ollama.chats == 1
+    spec = f"ollama:tutor@{ollama.url}"
+    run = run_eval(workspace, [spec], str(suite_file), should_stop=lambda: True)
+    assert [r.error for r in run.results] == ["stopped", "stopped"] and ollama.chats == 0
+    # a stop while an answer streams ends that answer too
+    reply = OllamaBackend(spec).answer(CHAT, SETTINGS, timeout=10, should_stop=lambda: True)
+    assert reply.error == "stopped" and ollama.chats == 1
