@@ -208,6 +208,39 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE records ADD COLUMN format VARCHAR;
         """,
     ),
+        """,
+    ),
+    Migration(
+        "0007_eval",
+        """
+        CREATE TABLE eval_cache (
+            key VARCHAR PRIMARY KEY,
+            created_at TIMESTAMP NOT NULL,
+            suite VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            identity JSON NOT NULL,
+            reply JSON NOT NULL
+        );
+        CREATE SEQUENCE eval_runs_id_seq START 1;
+        CREATE TABLE eval_runs (
+            id BIGINT NOT NULL DEFAULT nextval('eval_runs_id_seq'),
+            created_at TIMESTAMP NOT NULL,
+            suite VARCHAR NOT NULL,
+            models JSON NOT NULL,
+            results INTEGER NOT NULL,
+            failed INTEGER NOT NULL,
+            run JSON NOT NULL
+        );
+        CREATE TABLE eval_ratings (
+            item VARCHAR NOT NULL,
+            dimension VARCHAR NOT NULL,
+            label VARCHAR NOT NULL,
+            rater VARCHAR NOT NULL,
+            rated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (item, dimension, rater)
+        );
+        """,
+    ),
 )
 
 

@@ -47,8 +47,11 @@ def export_adapter(
     gguf: str | None = None,
     ollama: str | None = None,
     on_progress: ProgressFn | None = None,
+    gate: dict[str, Any] | None = None,
 ) -> ExportReport:
-    """Merge, verify the merge, and optionally write GGUF and a Modelfile into ``out``."""
+    """Merge, verify the merge, and optionally write GGUF and a Modelfile into ``out``.
+
+    ``gate`` is the eval gate's verdict (``engine.eval.gate``), kept in ``export.json``."""
     from transformers import AutoTokenizer
 
     if gguf is not None and gguf not in QTYPES:
@@ -77,6 +80,7 @@ def export_adapter(
         merged=merged,
         max_abs_diff=check.max_abs_diff,
         tolerance=check.tolerance,
+        gate=gate or {},
     )
     if gguf is not None:
         path = out / f"{merged.parent.name}-{gguf}.gguf"

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "mix",
     "train",
     "compare",
+    "eval",
     "export",
     "topics",
     "notify",

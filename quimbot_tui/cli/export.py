@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--ollama", metavar="NAME", help="also write a Modelfile (implies --gguf f16 unless given)"
     )
+    p.add_argument(
+        "--require-eval",
+        metavar="SUITE",
+        help="export only if the adapter does not fall below base on the suite's key metrics",
+    )
     p.set_defaults(func=run)
 
 
@@ -37,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     resolved = resolve_side(ws, args.run, model=args.model)
     if resolved.side.adapter is None:
         raise ValueError("the base model has no adapter to merge: name a run or adapter:PATH")
+    gate = _gate(ws, args, resolved) if args.require_eval else None
     bar = TextProgress()
     try:
         report = export_adapter(
@@ -46,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
             gguf=args.gguf,
             ollama=args.ollama,
             on_progress=bar,
+            gate=gate.as_dict() if gate is not None else None,
         )
     finally:
         bar.close()
@@ -68,3 +76,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"Modelfile: {report.modelfile}")
         print(f"  ollama create {report.ollama_name} -f {report.modelfile}")
     return 0
+
+
+def _gate(ws: Any, args: argparse.Namespace, resolved: Any) -> Any:
+    """Evaluate base and adapter on the suite; ExportBlocked (nothing written) unless the
+    adapter holds its own on every key metric."""
+    from engine import activity
+    from engine.eval.gate import require_eval
+    from engine.export import ExportBlocked
+    from quimbot_tui.cli.progress import TextProgress
+
+    bar = TextProgress()
+    try:
+        gate = require_eval(ws, args.require_eval, args.run, model=resolved.base, on_progress=bar)
+    except ExportBlocked:
+        activity.log(ws.db, "export.blocked", resolved.side.label, suite=args.require_eval)
+        raise
+    finally:
+        bar.close()
+    print(gate.message())
+    return gate

@@ -11,8 +11,8 @@ from typing import TextIO
 class TextProgress:
     """A one-line progress bar on stderr, redrawn at most ten times a second."""
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr  # stderr now, not when this module was imported
         self.width = width
         self._last = 0.0
         self._label = ""
