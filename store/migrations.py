@@ -208,8 +208,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE records ADD COLUMN format VARCHAR;
         """,
     ),
-        """,
-    ),
     Migration(
         "0007_eval",
         """
