@@ -60,6 +60,10 @@ class DemoOptions:
         }
     )
     seed: int = 42
+    fine_tune_only: tuple[str, ...] = ("toefl-synth", "pilot-synth")
+    """Sources the base model does not pretrain on: the scaffolding dialogues (recasts and
+    follow-up questions) that the demo LoRA run teaches, so base and fine-tuned answers differ
+    the way Stage 1 is meant to change a model."""
     model: TinyModelConfig = field(
         default_factory=lambda: TinyModelConfig(
             hidden_size=128,
@@ -265,14 +269,16 @@ def build_demo(
         summaries.append(import_file(ws.db, path, source=name).as_dict())
     progress("import", len(paths), len(paths), "indexed")
 
-    conversations = [
-        m for s in sources.values() for m in (convert(r, detect_format(r))[0] for r in s)
-    ]
+    def conversations(names: list[str]) -> list[list[dict[str, str]]]:
+        return [convert(r, detect_format(r))[0] for name in names for r in sources[name]]
+
+    held_back = [name for name in sources if name in options.fine_tune_only]
     info = build_tiny_model(
         ws.models_dir / DEMO_MODEL,
-        conversations,
+        conversations([name for name in sources if name not in held_back]),
         options.model,
         name=DEMO_MODEL,
+        tokenizer_conversations=conversations(held_back),
         on_progress=lambda done, total, msg: progress("model", done, total, msg),
         should_stop=should_stop,
     )

@@ -43,6 +43,7 @@ __all__ = [
     "Checkpoint",
     "RunLayout",
     "RunSummary",
+    "adapter_choices",
     "check_label",
     "checkpoint_label",
     "list_checkpoints",
@@ -132,6 +133,32 @@ def resolve_checkpoint(ws: Workspace, run_id: str, step: int | None = None) -> C
             return c
     steps = ", ".join(sorted({str(c.step) for c in checkpoints}, key=int))
     raise ValueError(f"run {run_id!r} has no checkpoint at step {step} (steps: {steps})")
+
+
+def adapter_choices(ws: Workspace) -> list[tuple[str, str]]:
+    """(label, side spec) of every adapter a comparison or an eval can use: each run's
+    checkpoints (newest run first, its final adapter first) as ``run:ID[:STEP]``, so answers
+    record the run and step, then any other adapter folder under ``runs/`` as
+    ``adapter:PATH``."""
+    choices: list[tuple[str, str]] = []
+    known: set[Path] = set()
+    for run in list_runs(ws, reconcile_dead=False):
+        try:
+            checkpoints = list_checkpoints(ws, run.id)
+        except (OSError, ValueError):
+            continue
+        for c in reversed(checkpoints):
+            known.add(c.adapter.resolve())
+            if c.final:
+                choices.append((f"{run.id} · final (step {c.step})", f"run:{run.id}"))
+            elif not any(f.final and f.step == c.step for f in checkpoints):
+                choices.append((f"{run.id} · step {c.step}", f"run:{run.id}:{c.step}"))
+    if ws.runs_dir.is_dir():
+        for config in sorted(ws.runs_dir.rglob("adapter_config.json")):
+            folder = config.parent
+            if folder.resolve() not in known:
+                choices.append((str(folder.relative_to(ws.runs_dir)), f"adapter:{folder}"))
+    return choices
 
 
 # -- process liveness ----------------------------------------------------------------------

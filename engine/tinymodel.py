@@ -180,16 +180,23 @@ def build_tiny_model(
     cfg: TinyModelConfig,
     *,
     name: str = "tiny-qwen3",
+    tokenizer_conversations: Sequence[Sequence[dict[str, str]]] = (),
     on_progress: ProgressFn | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
-    """Train a tokenizer, build and pretrain a model, and save both to ``out_dir``."""
+    """Train a tokenizer, build and pretrain a model, and save both to ``out_dir``.
+
+    The tokenizer learns from ``conversations`` plus ``tokenizer_conversations`` (text the
+    model does not pretrain on but should tokenise well, such as a later fine-tune's data).
+    """
     import torch
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     started = time.perf_counter()
     texts = [render(c) for c in conversations]
-    tokenizer = train_tokenizer(texts, cfg.vocab_size)
+    tokenizer = train_tokenizer(
+        texts + [render(c) for c in tokenizer_conversations], cfg.vocab_size
+    )
     model = build_model(tokenizer, cfg)
     losses = pretrain(
         model, tokenizer, texts, cfg, on_progress=on_progress, should_stop=should_stop

@@ -28,13 +28,6 @@ from quimbot_tui.widgets.answer_column import AnswerColumn
 VOTE_KEYS = "[ left better · ] right better · = tie · - both bad"
 
 
-def find_adapters(runs_dir: Path) -> list[tuple[str, str]]:
-    """(label, spec) for every adapter folder under ``runs/``, newest first."""
-    found = [p.parent for p in runs_dir.rglob("adapter_config.json")]
-    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return [(str(p.relative_to(runs_dir)), f"adapter:{p}") for p in found]
-
-
 class CompareScreen(WorkbenchScreen):
     MODE = "compare"
     CSS_PATH = "compare.tcss"
@@ -112,7 +105,9 @@ class CompareScreen(WorkbenchScreen):
     @work(thread=True, exclusive=True, group="compare-sides", exit_on_error=False)
     def load_sides(self) -> None:
         models = [(m.name, str(m.path)) for m in list_models(self.workspace.models_dir)]
-        adapters = find_adapters(self.workspace.runs_dir)
+        from engine.runs import adapter_choices
+
+        adapters = adapter_choices(self.workspace)
         self.app.call_from_thread(self._show_sides, models, adapters)
 
     def _show_sides(self, models: list[tuple[str, str]], adapters: list[tuple[str, str]]) -> None:

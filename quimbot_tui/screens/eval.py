@@ -107,8 +107,8 @@ class EvalScreen(WorkbenchScreen):
     def load_choices(self) -> None:
         from engine.compare import default_base
         from engine.models import list_models
+        from engine.runs import adapter_choices
         from engine.suites import suite_choices
-        from quimbot_tui.screens.compare import find_adapters
         from store import evals as store_evals
 
         suites = suite_choices(self.workspace.root / "suites")
@@ -117,7 +117,7 @@ class EvalScreen(WorkbenchScreen):
             default = default_base(self.workspace)
         except ValueError:
             default = None
-        adapters = find_adapters(self.workspace.runs_dir)
+        adapters = adapter_choices(self.workspace)
         endpoints = [str(e) for e in self.workspace.settings().get("eval_endpoints", [])]
         rubric = load_rubric()
         with self.workspace.db.connect() as con:

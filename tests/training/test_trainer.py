@@ -7,7 +7,13 @@ import json
 
 import pytest
 
-from engine.runs import list_checkpoints, list_runs, resolve_checkpoint, run_summary
+from engine.runs import (
+    adapter_choices,
+    list_checkpoints,
+    list_runs,
+    resolve_checkpoint,
+    run_summary,
+)
 from engine.training import trainer
 from engine.training.events import EventWriter
 from tests.training.runhelpers import events_of
@@ -46,6 +52,12 @@ def test_a_run_trains_saves_checkpoints_and_a_final_adapter_that_reloads(
     final = resolve_checkpoint(train_ws, layout.id)
     assert final.final and final.adapter == layout.adapter
     assert resolve_checkpoint(train_ws, layout.id, 8).adapter.name == "step_000008"
+    # Compare and Eval offer each checkpoint as a run spec, the final adapter first.
+    assert adapter_choices(train_ws) == [
+        (f"{layout.id} · final (step 12)", f"run:{layout.id}"),
+        (f"{layout.id} · step 8", f"run:{layout.id}:8"),
+        (f"{layout.id} · step 4", f"run:{layout.id}:4"),
+    ]
     base = AutoModelForCausalLM.from_pretrained(final.base_model)
     ids = torch.tensor([[1, 5, 9, 12, 20]])
     with torch.no_grad():
