@@ -37,7 +37,10 @@ class QuimbotApp(App[None]):
     MODES = {m.name: _mode_factory(m.name) for m in ALL_MODES}
     BINDINGS = [
         *(Binding(m.key, f"switch_mode('{m.name}')", m.title, show=False) for m in ALL_MODES),
-        # Alt+number switches even while a text field has the keys (digits are text there).
+        # Alt+number switches even while a text field has the keys (digits are text there),
+        # in terminals that report Alt+digit as such (the kitty keyboard protocol: kitty,
+        # WezTerm, foot, Ghostty). Elsewhere Textual receives ESC+digit as a character
+        # (¡ ™ £ ¢ ...), which a text field types, so Esc then the number is the portable way.
         *(
             Binding(
                 f"alt+{m.key}",

@@ -33,9 +33,9 @@ def help_sections() -> list[tuple[str, str, list[tuple[str, str]]]]:
     sections = [
         (
             "Everywhere",
-            "Switch screens with 1-7 or by clicking the tabs (Alt+1-7 while typing in a "
-            "text field; Esc leaves the field); Ctrl+P opens the command palette with every "
-            "screen and action.",
+            "Switch screens with 1-7 or by clicking the tabs (in a text field, Esc first, or "
+            "Alt+1-7 where the terminal reports Alt); Ctrl+P opens the command palette with "
+            "every screen and action.",
             [*binding_rows(QuimbotApp.BINDINGS), ("ctrl+p", "Command palette")],
         )
     ]
