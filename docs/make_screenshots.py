@@ -2,7 +2,9 @@
 
     .venv/bin/python docs/make_screenshots.py [WORKSPACE]
 
-WORKSPACE defaults to a fresh demo workspace built in a temporary folder.
+WORKSPACE defaults to a fresh demo workspace built in a temporary folder; a workspace where
+the demo run has been trained (`quimbot-tui train start demo`) shows it on Train, Compare and
+Eval.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ async def shoot(ws: Workspace) -> None:
         for mode in MODES:
             await pilot.press(mode.key)
             for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.3)
+            if mode.name == "compare":  # a learner's turn, answered by both sides
+                await pilot.press(*"She have two cat.", "enter")
+                for _ in range(200):
+                    await pilot.pause(0.1)
+                    if not getattr(app.screen, "generating", False):
+                        break
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.3)
             app.save_screenshot(filename=f"{mode.name}.svg", path=str(OUT))
