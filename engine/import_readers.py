@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -184,14 +184,12 @@ def read_json_array(path: Path) -> Iterator[Batch]:
     yield Batch(element, 1, 1, lines=_text_table(numbers, texts), rejects=rejects)
 
 
-def read_parquet(path: Path) -> Iterator[Batch]:
+def _row_batches(batches: Iterable[Any], total: int) -> Iterator[Batch]:
+    """Arrow record batches as numbered batches of rows (a row's "line" is its number)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
-    total = pf.metadata.num_rows
     first = 1
-    for batch in pf.iter_batches(batch_size=ROW_BATCH):
+    for batch in batches:
         yield Batch(
             batch.num_rows,
             first - 1 + batch.num_rows,
@@ -200,6 +198,13 @@ def read_parquet(path: Path) -> Iterator[Batch]:
             first_line=first,
         )
         first += batch.num_rows
+
+
+def read_parquet(path: Path) -> Iterator[Batch]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    yield from _row_batches(pf.iter_batches(batch_size=ROW_BATCH), pf.metadata.num_rows)
 
 
 def load_dataset_table(path: Path, split: str | None) -> Any:
@@ -220,20 +225,8 @@ def load_dataset_table(path: Path, split: str | None) -> Any:
 
 
 def read_dataset(path: Path, split: str | None = None) -> Iterator[Batch]:
-    import pyarrow as pa
-
     table = load_dataset_table(path, split)
-    total = table.num_rows
-    first = 1
-    for batch in table.to_batches(max_chunksize=ROW_BATCH):
-        yield Batch(
-            batch.num_rows,
-            first - 1 + batch.num_rows,
-            total,
-            rows=pa.Table.from_batches([batch]),
-            first_line=first,
-        )
-        first += batch.num_rows
+    yield from _row_batches(table.to_batches(max_chunksize=ROW_BATCH), table.num_rows)
 
 
 def prefetch(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
