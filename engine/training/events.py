@@ -93,11 +93,9 @@ class EventWriter:
         return record
 
 
-def read_events(path: Path, offset: int = 0) -> tuple[list[Event], int]:
-    """Complete events from byte ``offset`` on, and the offset after the last one read.
-
-    A line that is not JSON (a torn write from a killed process) is skipped.
-    """
+def read_complete_lines(path: Path, offset: int = 0) -> tuple[list[bytes], int]:
+    """The complete (newline-terminated) lines from byte ``offset`` on, and the offset after
+    the last of them: a line still being written is left for the next read."""
     try:
         with Path(path).open("rb") as fh:
             fh.seek(offset)
@@ -107,8 +105,17 @@ def read_events(path: Path, offset: int = 0) -> tuple[list[Event], int]:
     end = data.rfind(b"\n")
     if end < 0:
         return [], offset
+    return data[: end + 1].splitlines(), offset + end + 1
+
+
+def read_events(path: Path, offset: int = 0) -> tuple[list[Event], int]:
+    """Complete events from byte ``offset`` on, and the offset after the last one read.
+
+    A line that is not JSON (a torn write from a killed process) is skipped.
+    """
+    lines, offset = read_complete_lines(path, offset)
     events: list[Event] = []
-    for line in data[: end + 1].splitlines():
+    for line in lines:
         if not line.strip():
             continue
         try:
@@ -117,7 +124,7 @@ def read_events(path: Path, offset: int = 0) -> tuple[list[Event], int]:
             continue
         if isinstance(value, dict):
             events.append(value)
-    return events, offset + end + 1
+    return events, offset
 
 
 def follow(

@@ -9,6 +9,7 @@ redraws: each redraw takes everything that arrived since the last.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -404,20 +405,16 @@ class TrainScreen(WorkbenchScreen):
 
 def _read_log(path: Any, offset: int) -> tuple[list[str], int]:
     """Complete new lines of the run's log from ``offset`` (the first read: the last 64 KiB)."""
+    from engine.training.events import read_complete_lines
+
     try:
-        with open(path, "rb") as fh:
-            fh.seek(0, 2)
-            size = fh.tell()
-            if size < offset:
-                offset = 0
-            if offset == 0 and size > 65536:
-                offset = size - 65536
-            fh.seek(offset)
-            data = fh.read()
+        size = os.path.getsize(path)
     except FileNotFoundError:
         return [], offset
-    end = data.rfind(b"\n")
-    if end < 0:
-        return [], offset
-    text = data[: end + 1].decode("utf-8", errors="replace").replace("\r", "\n")
-    return [line for line in text.splitlines() if line.strip()], offset + end + 1
+    if size < offset:
+        offset = 0
+    if offset == 0 and size > 65536:
+        offset = size - 65536
+    raw, offset = read_complete_lines(path, offset)
+    text = b"\n".join(raw).decode("utf-8", errors="replace").replace("\r", "\n")
+    return [line for line in text.splitlines() if line.strip()], offset
