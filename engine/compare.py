@@ -157,7 +157,9 @@ class PreferenceSummary:
     by_matchup: dict[str, Counter[str]]
 
     def lines(self) -> list[str]:
-        out = [f"{self.pairs} preference pairs from {self.votes} votes"]
+        pairs = "pair" if self.pairs == 1 else "pairs"
+        votes = "vote" if self.votes == 1 else "votes"
+        out = [f"{self.pairs} preference {pairs} from {self.votes} {votes}"]
         for matchup, counts in sorted(self.by_matchup.items()):
             a, b = matchup.split(" vs ")
             decided = counts[a] + counts[b]

@@ -248,6 +248,6 @@ def test_compare_cli_prints_json_with_provenance(compare_ws: Workspace, tmp_path
         timeout=120,
     )
     assert export.returncode == 0, export.stderr
-    assert "1 preference pairs from 1 votes" in export.stdout
+    assert "1 preference pair from 1 vote" in export.stdout
     [pair] = [json.loads(line) for line in out.read_text().splitlines()]
     assert pair["chosen"][0]["content"] == base["text"]
