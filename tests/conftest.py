@@ -58,3 +58,17 @@ def demo_workspace(small_demo_template: Path, tmp_path: Path) -> Workspace:
     root = tmp_path / "demo-ws"
     shutil.copytree(small_demo_template, root)
     return Workspace.open(root)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``gpu`` run only where CUDA is available (torch is imported only then)."""
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU (none here)")
+    for item in gpu_items:
+        item.add_marker(skip)
