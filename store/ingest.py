@@ -52,18 +52,15 @@ def stored_keys(
     if key_column not in ("hash", "user_md5"):
         raise ValueError(f"unknown key column {key_column!r}")
     scope = "AND r.source = ?" if source is not None else ""
-    con.register("ingest_candidates", candidates)
-    try:
-        rows = con.execute(
-            f"""
-            SELECT DISTINCT r.{key_column} FROM records r
-            WHERE r.{key_column} IN (SELECT {key_column} FROM ingest_candidates)
-              AND r.id <= ? {scope}
-            """,
-            [up_to_id] + ([source] if source is not None else []),
-        ).fetchall()
-    finally:
-        con.unregister("ingest_candidates")
+    ingest_candidates = candidates  # noqa: F841 (scanned by name: see ``insert_batch``)
+    rows = con.execute(
+        f"""
+        SELECT DISTINCT r.{key_column} FROM records r
+        WHERE r.{key_column} IN (SELECT {key_column} FROM ingest_candidates)
+          AND r.id <= ? {scope}
+        """,
+        [up_to_id] + ([source] if source is not None else []),
+    ).fetchall()
     return {r[0] for r in rows}
 
 
@@ -89,31 +86,30 @@ def insert_batch(
         # Ids in line order for the new ones (the rest get none and are not inserted).
         base = _reserve_ids(con, inserted)
         ids = pa.array(base + np.cumsum(keep) - 1, pa.int64(), mask=~keep)
-        new = candidates.append_column("id", ids)
-        con.register("ingest_new", new)
-        try:
-            con.execute(
-                f"""
-                INSERT INTO records ({RECORD_INSERT_COLUMNS})
-                SELECT c.id, ?, ?, c.line_no + ?, c.hash, c.user_md5, len(c.msgs),
-                       c.chars, (c.chars + 3) // 4,
-                       coalesce(list_filter(c.msgs, lambda t: t.role = 'user')[1].content, ''),
-                       c.msgs[-1].role,
-                       list_filter([
-                           CASE WHEN c.msgs[-1].role <> 'assistant'
-                                THEN 'last_not_assistant' END,
-                           CASE WHEN list_contains(list_transform(c.msgs, lambda t: t.role),
-                                     'system') THEN 'has_system' END,
-                           CASE WHEN NOT regexp_full_match(array_to_string(list_transform(
-                                     c.msgs, lambda t: left(t.role, 1)), ''), 's?(ua)*u?')
-                                THEN 'role_order' END], lambda f: f IS NOT NULL),
-                       c.msgs, c.meta::JSON, ?, c.fmt, {SEARCH_TEXT_SQL.format(msgs="c.msgs")}
-                FROM ingest_new c WHERE c.id IS NOT NULL
-                """,
-                [source, import_id, line_base, imported_at],
-            )
-        finally:
-            con.unregister("ingest_new")
+        # Scanned by its name (DuckDB's replacement scan of a local variable) rather than
+        # registered: a view registered inside the import's transaction would keep the table
+        # (and so every piece) alive until the commit.
+        ingest_new = candidates.append_column("id", ids)  # noqa: F841
+        con.execute(
+            f"""
+            INSERT INTO records ({RECORD_INSERT_COLUMNS})
+            SELECT c.id, ?, ?, c.line_no + ?, c.hash, c.user_md5, len(c.msgs),
+                   c.chars, (c.chars + 3) // 4,
+                   coalesce(list_filter(c.msgs, lambda t: t.role = 'user')[1].content, ''),
+                   c.msgs[-1].role,
+                   list_filter([
+                       CASE WHEN c.msgs[-1].role <> 'assistant'
+                            THEN 'last_not_assistant' END,
+                       CASE WHEN list_contains(list_transform(c.msgs, lambda t: t.role),
+                                 'system') THEN 'has_system' END,
+                       CASE WHEN NOT regexp_full_match(array_to_string(list_transform(
+                                 c.msgs, lambda t: left(t.role, 1)), ''), 's?(ua)*u?')
+                            THEN 'role_order' END], lambda f: f IS NOT NULL),
+                   c.msgs, c.meta::JSON, ?, c.fmt, {SEARCH_TEXT_SQL.format(msgs="c.msgs")}
+            FROM ingest_new c WHERE c.id IS NOT NULL
+            """,
+            [source, import_id, line_base, imported_at],
+        )
     return inserted
 
 
@@ -156,13 +152,10 @@ def rows_as_lines(con: duckdb.DuckDBPyConnection, rows: Any, first_line: int) ->
             ),
         }
     )
-    con.register("ingest_rows", packed)
-    try:
-        return con.sql(
-            "SELECT line_no, to_json(row)::VARCHAR AS raw FROM ingest_rows ORDER BY line_no"
-        ).to_arrow_table()
-    finally:
-        con.unregister("ingest_rows")
+    ingest_rows = packed  # noqa: F841 (scanned by name: see ``insert_batch``)
+    return con.sql(
+        "SELECT line_no, to_json(row)::VARCHAR AS raw FROM ingest_rows ORDER BY line_no"
+    ).to_arrow_table()
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, limit_gib: float = 0.6) -> None:
