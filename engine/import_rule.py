@@ -25,7 +25,7 @@ from engine.records import ROLES, Reason, RecordError, encoded_keys
 BLANK_LINE = "blank_line"
 ROLE_BYTES = {role: role.encode() for role in ROLES}
 RAW_KEEP = 2000
-NICE = 5
+NICE = 2
 """How much lower a worker process's priority is than the importing process's."""
 
 Reject = tuple[int, str, str, str]
