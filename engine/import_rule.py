@@ -6,8 +6,8 @@ normalise, and the dedup keys, or a reject with its reason. Every input line goe
 of the file, or numbered texts) and returns the piece's rejects and an Arrow table of its
 candidates; the importer runs pieces in worker processes (``engine.importers``) or in its own.
 
-This module imports only the rule and, when a piece is run, ``pyarrow``; worker processes
-import nothing else.
+This module imports only the rule and, when a piece is run, ``pyarrow`` and ``numpy``; worker
+processes import nothing else of the project.
 """
 
 from __future__ import annotations
