@@ -1,14 +1,17 @@
 """Readers: every kind of input as batches of numbered lines (or rows) for the importer.
 
-- JSONL, plain or gzip: split on newlines with numpy, in chunks of about 32 MB, so that no
-  Python object is made per line unless the line needs the Python path; a chunk that is not
-  valid UTF-8 is split line by line in Python so each bad line is rejected on its own.
+- JSONL, plain: byte ranges of whole lines (about ``CHUNK_BYTES`` each), found by reading a
+  little past each cut to the next newline; the rule reads and splits its range itself, in a
+  worker process where there are several.
+- JSONL, gzip: decompressed chunks of whole lines.
 - JSON arrays (``[...]``, plain or gzip): element by element; "line" is the element number.
 - Parquet: row batches; "line" is the row number (1-based).
 - Hugging Face datasets saved with ``save_to_disk``, or a dataset id loaded through
   ``datasets`` (from the local cache, or the hub where there is network): row batches.
 
-``datasets``, ``numpy`` and ``pyarrow`` are imported when a file is read, not before.
+The lines of a JSONL batch are counted when the rule runs on them (``Batch.count`` is None):
+lines are numbered in the order of the batches. ``datasets`` and ``pyarrow`` are imported when
+a file is read, not before.
 """
 
 from __future__ import annotations
@@ -22,22 +25,26 @@ from typing import Any, BinaryIO
 
 from engine.records import Reason
 
-CHUNK_BYTES = 64 << 20
+CHUNK_BYTES = 16 << 20
 ROW_BATCH = 50_000
-ARROW_BATCH = 8192
 KINDS = ("jsonl", "json", "parquet", "datasets")
 
 
 @dataclass
 class Batch:
-    """Numbered input lines: ``lines`` is an Arrow table ``(line_no, raw)`` of text, or
-    ``rows`` a table of typed rows whose first line number is ``first_line``."""
+    """Part of an input: whole JSONL lines (``data``, or the byte range ``span`` of the plain
+    file), numbered ``texts`` (JSON array elements), or ``rows`` (Parquet, datasets) whose first
+    line number is ``first_line``."""
 
-    count: int
-    """Input lines (elements, rows) this batch covers, rejected ones included."""
+    count: int | None
+    """Input lines (elements, rows) this batch covers, rejected ones included; None for JSONL
+    (counted when the batch is split into lines)."""
     done: float
     total: float
-    lines: Any = None
+    data: bytes | None = None
+    span: tuple[int, int] | None = None
+    texts: list[str] | None = None
+    numbers: list[int] | None = None
     rows: Any = None
     first_line: int = 1
     rejects: list[tuple[int, str, str, str]] = field(default_factory=list)
@@ -77,73 +84,56 @@ def _open(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
-def _text_table(numbers: list[int], texts: list[str]) -> Any:
-    import pyarrow as pa
-
-    return pa.table(
-        {"line_no": pa.array(numbers, pa.int64()), "raw": pa.array(texts, pa.large_string())}
-    )
-
-
-def _split_chunk(data: bytes, first: int) -> tuple[Any, list[tuple[int, str, str, str]], int]:
-    """A chunk of whole lines as ``(table, rejects, line count)``."""
-    import numpy as np
-    import pyarrow as pa
-
-    view = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(view == 10) + 1
-    offsets = np.concatenate(([0], ends)).astype(np.int64)
-    if offsets[-1] != len(data):
-        offsets = np.append(offsets, np.int64(len(data)))
-    count = len(offsets) - 1
-    raw = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
-    numbers = pa.array(np.arange(first, first + count, dtype=np.int64))
-    try:
-        text = raw.cast(pa.large_string())
-        table = pa.table({"line_no": numbers, "raw": text})
-        # Several record batches, so that DuckDB scans the chunk on every thread.
-        return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_BATCH)), [], count
-    except pa.ArrowInvalid:
-        pass
-    good_numbers, good, rejects = [], [], []
-    parts = data.split(b"\n")
-    if data.endswith(b"\n"):
-        parts.pop()
-    for index, line in enumerate(parts):
-        try:
-            good.append(line.decode("utf-8"))
-            good_numbers.append(first + index)
-        except UnicodeDecodeError as exc:
-            shown = line[:2000].decode("utf-8", errors="replace")
-            detail = f"byte {exc.start}: {exc.reason}"
-            rejects.append((first + index, Reason.INVALID_UTF8, detail, shown))
-    return _text_table(good_numbers, good), rejects, count
+def _span_ends(fh: BinaryIO, size: int, chunk_bytes: int) -> Iterator[int]:
+    """Offsets just past the newline at or after each cut (and the end). The cuts are
+    ``chunk_bytes`` apart, after a first few smaller ones (a sixteenth, an eighth, a quarter,
+    a half), so that the first lines are ready soon."""
+    pos = 0
+    step = max(1, chunk_bytes // 16)
+    while pos < size:
+        end = pos + step
+        step = min(step * 2, chunk_bytes)
+        if end >= size:
+            yield size
+            return
+        fh.seek(end)
+        while True:
+            block = fh.read(1 << 16)
+            if not block:
+                end = size
+                break
+            cut = block.find(b"\n")
+            if cut >= 0:
+                end += cut + 1
+                break
+            end += len(block)
+        yield end
+        pos = end
 
 
 def read_jsonl(path: Path, chunk_bytes: int | None = None) -> Iterator[Batch]:
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     total = path.stat().st_size
-    first = 1
-    with path.open("rb") as raw_fh:
-        fh: BinaryIO = gzip.GzipFile(fileobj=raw_fh) if path.suffix == ".gz" else raw_fh  # type: ignore[assignment]
+    if path.suffix != ".gz":
+        with path.open("rb") as fh:
+            start = 0
+            for end in _span_ends(fh, total, chunk_bytes):
+                yield Batch(None, end, total, span=(start, end))
+                start = end
+        return
+    with path.open("rb") as raw_fh, gzip.GzipFile(fileobj=raw_fh) as fh:
         rest = b""
         while True:
             data = fh.read(chunk_bytes)
             if not data:
                 if rest:
-                    table, rejects, count = _split_chunk(rest, first)
-                    yield Batch(count, total, total, lines=table, rejects=rejects)
+                    yield Batch(None, total, total, data=rest)
                 return
             data = rest + data
             cut = data.rfind(b"\n") + 1
             rest, data = data[cut:], data[:cut]
-            if not data:
-                continue
-            table, rejects, count = _split_chunk(data, first)
-            first += count
-            yield Batch(count, raw_fh.tell(), total, lines=table, rejects=rejects)
+            if data:
+                yield Batch(None, raw_fh.tell(), total, data=data)
 
 
 def read_json_array(path: Path) -> Iterator[Batch]:
@@ -162,7 +152,7 @@ def read_json_array(path: Path) -> Iterator[Batch]:
     numbers: list[int] = []
     texts: list[str] = []
     rejects: list[tuple[int, str, str, str]] = []
-    element = 0
+    element = first = 0
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1
@@ -181,7 +171,10 @@ def read_json_array(path: Path) -> Iterator[Batch]:
         numbers.append(element)
         texts.append(text[pos:end])
         pos = end
-    yield Batch(element, 1, 1, lines=_text_table(numbers, texts), rejects=rejects)
+        if len(texts) == ROW_BATCH:
+            yield Batch(element - first, pos, len(text), texts=texts, numbers=numbers)
+            first, numbers, texts = element, [], []
+    yield Batch(element - first, 1, 1, texts=texts, numbers=numbers, rejects=rejects)
 
 
 def _row_batches(batches: Iterable[Any], total: int) -> Iterator[Batch]:
@@ -230,8 +223,8 @@ def read_dataset(path: Path, split: str | None = None) -> Iterator[Batch]:
 
 
 def prefetch(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
-    """Read the next batch in a thread while the caller works on this one (reading, splitting
-    and UTF-8 checks release the GIL; so does DuckDB)."""
+    """Read the next batch in a thread while the caller works on this one (decompression
+    releases the GIL; so does DuckDB)."""
     import queue
     import threading
 
@@ -270,7 +263,8 @@ def prefetch(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
 
 def read(path: Path, kind: str, split: str | None = None) -> Iterator[Batch]:
     if kind == "jsonl":
-        return prefetch(read_jsonl(path))
+        batches = read_jsonl(path)
+        return prefetch(batches) if path.suffix == ".gz" else batches
     if kind == "json":
         return read_json_array(path)
     if kind == "parquet":

@@ -8,21 +8,24 @@ Inputs (``engine.import_readers``): JSONL (plain or .gz), JSON arrays, Parquet, 
 datasets saved on disk or in the local cache; for Parquet and datasets a "line" is a row number.
 Formats (``engine.record_formats``) are detected per line, or forced with ``fmt``.
 
-The work is done in bulk: DuckDB parses, normalises and builds the hash payload of every line it
-can (``store.ingest``), Python hashes the payloads with hashlib, and only the lines DuckDB
-cannot take go through the Python rule line by line, which gives each its reason. Candidates
-from both paths are deduplicated together, in line order, so the result is the same as the
-plain Python loop's.
+Every line goes through the Python rule (``engine.import_rule.python_line``). For a big input
+the rule runs in worker processes, one per CPU core, each on its own part of the input (byte
+ranges of a plain JSONL file, read by the worker), and hands back its candidates as an Arrow
+file in a temporary folder; this process takes the parts in input order and deduplicates and
+inserts each in DuckDB (``store.ingest``) while the workers go on with the next parts. Line
+numbers, duplicates and ids follow the input order, so the result is the plain loop's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import hashlib
-import json
+import os
 import re
+import shutil
+import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,20 +33,15 @@ from typing import Any
 
 from engine import activity
 from engine.import_readers import Batch, input_kind, read
-from engine.record_formats import (
-    DEDUP_MODES,
-    FORMATS,
-    SCAFFOLDING_KEYS,
-    SHAREGPT_ROLES,
-    convert,
-    detect_format,
-)
-from engine.records import ROLES, Reason, RecordError, dedup_key, first_user_md5
+from engine.import_rule import BLANK_LINE, RAW_KEEP, Piece, PieceResult, python_line
+from engine.import_rule import run as run_piece
+from engine.record_formats import DEDUP_MODES, FORMATS, convert, detect_format
 from store import ingest as store_ingest
 from store import records as store_records
 from store.db import Database, transaction
 
 __all__ = [
+    "BLANK_LINE",
     "DEDUP_MODES",
     "FORMATS",
     "ImportCancelled",
@@ -52,18 +50,13 @@ __all__ = [
     "detect_format",
     "import_file",
     "import_paths",
+    "python_line",
     "source_name",
 ]
 
-RAW_KEEP = 2000
-PY_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
-RULES = store_ingest.Rules(
-    roles=tuple(sorted(ROLES)),
-    whitespace=PY_WHITESPACE,
-    scaffolding_keys=SCAFFOLDING_KEYS,
-    sharegpt_roles=SHAREGPT_ROLES,
-)
-BLANK_LINE = "blank_line"
+PARALLEL_MIN_BYTES = 32 << 20
+"""Inputs smaller than this are imported in this process (starting workers costs more)."""
+MAX_WORKERS = 8
 
 
 class ImportCancelled(Exception):
@@ -111,79 +104,99 @@ class ImportSummary:
 
 
 ProgressFn = Callable[[float, float], None]
-Reject = tuple[int, str, str, str]
 
 
-def python_line(line_no: int, text: str, fmt: str | None) -> Reject | tuple[Any, ...]:
-    """The Python rule for one line: a reject ``(line, reason, detail, raw)`` or a
-    candidate ``(line_no, fmt, messages, metadata, hash, user_md5, chars)``."""
-    if not text.strip():
-        return (line_no, BLANK_LINE, "empty line", text)
+def worker_count(path: Path, kind: str, workers: int | None = None) -> int:
+    """Processes for the rule: ``workers`` if given, else one per CPU core this process may use
+    (at most ``MAX_WORKERS``) for an input of at least ``PARALLEL_MIN_BYTES``, else none (1)."""
+    if workers is not None:
+        return max(1, workers)
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return (line_no, Reason.INVALID_JSON, f"character {exc.pos + 1}: {exc.msg}", text)
-    except RecursionError:
-        return (line_no, Reason.INVALID_JSON, "nested too deeply", text)
-    try:
-        if not isinstance(obj, dict):
-            raise RecordError(Reason.NOT_AN_OBJECT, f"a JSON {type(obj).__name__}")
-        line_fmt = fmt or detect_format(obj)
-        messages, metadata = convert(obj, line_fmt)
-        key = dedup_key(messages)
-        meta = json.dumps(metadata, ensure_ascii=False) if metadata else None
-        if meta is not None:
-            meta.encode("utf-8")
-    except RecordError as exc:
-        return (line_no, exc.reason, exc.detail, text)
-    except UnicodeEncodeError as exc:
-        detail = f"a lone surrogate escape ({exc.object[exc.start : exc.end]!a})"
-        return (line_no, Reason.INVALID_UTF8, detail, text)
-    chars = sum(len(m["content"]) for m in messages)
-    return (line_no, line_fmt, messages, meta, key, first_user_md5(messages), chars)
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    if path.is_file():
+        size = path.stat().st_size
+    elif path.is_dir():
+        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    else:
+        size = PARALLEL_MIN_BYTES  # a dataset id: assume a big one
+    return min(cores, MAX_WORKERS) if size >= PARALLEL_MIN_BYTES else 1
 
 
-def _python_table(rows: list[tuple[Any, ...]]) -> Any:
-    import pyarrow as pa
-
-    message = pa.struct([("role", pa.string()), ("content", pa.string())])
-    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(7)]
-    schema = pa.schema(
-        [
-            ("line_no", pa.int64()),
-            ("fmt", pa.string()),
-            ("msgs", pa.list_(message)),
-            ("meta", pa.string()),
-            ("hash", pa.string()),
-            ("user_md5", pa.string()),
-            ("chars", pa.int32()),
-        ]
-    )
-    return pa.table([list(c) for c in columns], schema=schema)
+TEMP_PREFIX = "quimbot-import-"
 
 
-def _user_keys(rows: list[tuple[int, str]]) -> Any:
-    """First-user MD5 keys computed by Python, where DuckDB cannot lowercase like Python."""
-    import pyarrow as pa
+def _remove_stale_folders() -> None:
+    """Temporary folders of imports whose process is gone (killed before it cleaned up)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, another user's
+            continue
 
-    md5 = hashlib.md5
-    return pa.table(
-        {
-            "line_no": pa.array([r[0] for r in rows], pa.int64()),
-            "user_md5": pa.array(
-                [md5(r[1].strip().lower().encode("utf-8")).hexdigest() for r in rows], pa.string()
-            ),
-        }
-    )
+
+class _Runner:
+    """Runs pieces of input through the rule: here, or in worker processes (results are
+    taken in submission order; at most ``depth`` are waiting)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.depth = 0 if workers <= 1 else 2 * workers
+        self._pool: Any = None
+        self._dir: str | None = None
+        if workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from engine.import_rule import worker_init
+
+            _remove_stale_folders()
+            self._dir = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
+            self._pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=worker_init,
+                initargs=(os.getpid(),),
+            )
+            for _ in range(workers):  # start them now, while the database opens
+                self._pool.submit(os.getpid)
+
+    def submit(self, piece: Piece) -> Any:
+        if self._pool is None:
+            return run_piece(piece)
+        return self._pool.submit(run_piece, dataclasses.replace(piece, out_dir=self._dir))
+
+    @staticmethod
+    def result(handle: Any) -> PieceResult:
+        return handle if isinstance(handle, PieceResult) else handle.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
 
 class _Import:
     """One input's import inside one transaction."""
 
-    def __init__(self, con: Any, summary: ImportSummary, fmt: str | None, dedup: str) -> None:
+    def __init__(
+        self, con: Any, summary: ImportSummary, fmt: str | None, dedup: str, path: Path
+    ) -> None:
         self.con, self.summary, self.fmt, self.dedup = con, summary, fmt, dedup
+        self.path = str(path)
         self.rejects: list[tuple[Any, ...]] = []
         self.now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        self.key_column = "user_md5" if dedup == "first-user-md5" else "hash"
+        self.scope = summary.source if dedup != "cross-source" else None
+        self.stored_up_to = store_ingest.last_record_id(con, source=self.scope)
+        self.seen: set[str] = set()
 
     def reject(self, line_no: int, reason: str, detail: str, raw: str) -> None:
         s = self.summary
@@ -191,37 +204,72 @@ class _Import:
         text = raw[:RAW_KEEP].rstrip("\r\n")
         self.rejects.append((s.import_id, s.source, str(s.path), line_no, reason, detail, text))
 
-    def batch(self, batch: Batch) -> None:
-        self.summary.lines += batch.count
-        for line_no, reason, detail, raw in batch.rejects:
-            self.reject(line_no, reason, detail, raw)
-        lines = batch.lines
+    def piece(self, batch: Batch) -> Piece:
+        """What the rule runs on for this batch (typed rows become JSON texts here)."""
+        if batch.span is not None:
+            return Piece(self.fmt, path=self.path, start=batch.span[0], end=batch.span[1])
+        if batch.data is not None:
+            return Piece(self.fmt, data=batch.data)
         if batch.rows is not None:
             lines = store_ingest.rows_as_lines(self.con, batch.rows, batch.first_line)
-        if lines is None or lines.num_rows == 0:
-            return
-        con = self.con
-        store_ingest.stage_lines(con, lines, RULES, self.fmt)
-        python_rows = []
-        for line_no, raw in store_ingest.slow_lines(con, lines):
-            result = python_line(line_no, raw, self.fmt)
-            if len(result) == 4:
-                self.reject(*result)  # type: ignore[arg-type]
+            numbers = lines["line_no"].to_pylist()
+            return Piece(self.fmt, texts=lines["raw"].to_pylist(), numbers=numbers)
+        return Piece(self.fmt, texts=batch.texts or [], numbers=batch.numbers)
+
+    def add(self, batch: Batch, result: PieceResult) -> None:
+        """The rule's result for a batch: count, reject and insert, in input order."""
+        s = self.summary
+        # JSONL pieces number their lines from 0; the input's lines continue from here.
+        base = s.lines + 1 if batch.count is None else 0
+        s.lines += result.lines if batch.count is None else batch.count
+        shifted = [
+            (line + base, reason, detail, raw) for line, reason, detail, raw in result.rejects
+        ]
+        for line_no, reason, detail, raw in sorted(batch.rejects + shifted):
+            self.reject(line_no, reason, detail, raw)
+        table = result.load()
+        if table is not None and table.num_rows:
+            keep = self.new_ones(table)
+            s.accepted += store_ingest.insert_batch(
+                self.con,
+                table,
+                keep,
+                line_base=base,
+                source=s.source,
+                import_id=int(s.import_id or 0),
+                imported_at=self.now,
+            )
+            s.duplicates += table.num_rows - int(keep.sum())
+        result.table = None
+        if result.table_path is not None:
+            os.unlink(result.table_path)
+
+    def new_ones(self, table: Any) -> Any:
+        """Which candidates (in line order) are new: their key is NULL (never a duplicate), or
+        neither an earlier line of this input nor a record stored before it (of the same
+        source unless the dedup is cross-source) has it."""
+        import numpy as np
+
+        keys = table[self.key_column].to_pylist()
+        stored: set[str] = set()
+        if self.stored_up_to is not None:
+            stored = store_ingest.stored_keys(
+                self.con,
+                table.select([self.key_column]),
+                key_column=self.key_column,
+                source=self.scope,
+                up_to_id=self.stored_up_to,
+            )
+        seen = self.seen
+        keep = np.ones(len(keys), dtype=bool)
+        for index, key in enumerate(keys):
+            if key is None:
+                continue
+            if key in seen or key in stored:
+                keep[index] = False
             else:
-                python_rows.append(result)
-        user_keys = _user_keys(store_ingest.first_users_for_python(con))
-        candidates, inserted = store_ingest.insert_batch(
-            con,
-            _python_table(python_rows),
-            user_keys,
-            source=self.summary.source,
-            import_id=int(self.summary.import_id or 0),
-            key_column="user_md5" if self.dedup == "first-user-md5" else "hash",
-            scope_source=self.dedup != "cross-source",
-            imported_at=self.now,
-        )
-        self.summary.accepted += inserted
-        self.summary.duplicates += candidates - inserted
+                seen.add(key)
+        return keep
 
     def finish(self) -> None:
         s = self.summary
@@ -244,7 +292,6 @@ class _Import:
                 "rejected": s.rejected_total,
             },
         )
-        store_ingest.drop_temp(self.con)
 
 
 def import_file(
@@ -259,9 +306,11 @@ def import_file(
     on_progress: ProgressFn | None = None,
     should_stop: Callable[[], bool] | None = None,
     log: bool = True,
+    workers: int | None = None,
 ) -> ImportSummary:
     """Import one input (a file, a saved dataset folder, or a dataset id); return its line
-    accounting. ``kind`` forces the input kind (jsonl, json, parquet, datasets)."""
+    accounting. ``kind`` forces the input kind (jsonl, json, parquet, datasets); ``workers``
+    the processes the rule runs in (1: this one; default: see ``worker_count``)."""
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
@@ -271,17 +320,33 @@ def import_file(
     shown = path.resolve() if path.exists() else path
     summary = ImportSummary(path=shown, source=source or source_name(path), kind=kind)
     started = time.perf_counter()
-    with db.connect() as con, transaction(con):
-        store_ingest.limit_memory(con)
-        summary.import_id = store_records.next_import_id(con)
-        job = _Import(con, summary, fmt, dedup)
-        for batch in read(path, kind, split):
-            if should_stop is not None and should_stop():
-                raise ImportCancelled(f"{path}: import stopped; nothing of it was kept")
-            job.batch(batch)
-            if on_progress is not None:
-                on_progress(batch.done, batch.total)
-        job.finish()
+    runner = _Runner(worker_count(path, kind, workers))
+    try:
+        with db.connect() as con, transaction(con):
+            store_ingest.limit_memory(con)
+            summary.import_id = store_records.next_import_id(con)
+            job = _Import(con, summary, fmt, dedup, shown)
+            waiting: deque[tuple[Batch, Any]] = deque()
+
+            def take() -> None:
+                batch, handle = waiting.popleft()
+                job.add(batch, runner.result(handle))
+                if on_progress is not None:
+                    on_progress(batch.done, batch.total)
+
+            for batch in read(path, kind, split):
+                if should_stop is not None and should_stop():
+                    raise ImportCancelled(f"{path}: import stopped; nothing of it was kept")
+                waiting.append((batch, runner.submit(job.piece(batch))))
+                while len(waiting) > runner.depth:
+                    take()
+            while waiting:
+                if should_stop is not None and should_stop():
+                    raise ImportCancelled(f"{path}: import stopped; nothing of it was kept")
+                take()
+            job.finish()
+    finally:
+        runner.close()
     summary.seconds = time.perf_counter() - started
     if log:
         activity.log(db, "data.import", str(summary.path), **_log_detail(summary))

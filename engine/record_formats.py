@@ -31,7 +31,7 @@ SHAREGPT_ROLES = {
 
 def detect_format(obj: dict[str, Any]) -> str:
     if "messages" in obj:
-        return "scaffolding" if any(k in obj for k in SCAFFOLDING_KEYS) else "messages"
+        return "messages" if obj.keys().isdisjoint(SCAFFOLDING_KEYS) else "scaffolding"
     if "conversation" in obj:
         return "lmsys"
     if "conversations" in obj:
@@ -49,7 +49,7 @@ def convert(obj: dict[str, Any], fmt: str) -> tuple[list[dict[str, str]], dict[s
     if fmt in ("messages", "scaffolding"):
         if "messages" not in obj:
             raise RecordError(Reason.NO_MESSAGES, "no 'messages' key")
-        metadata = {k: v for k, v in obj.items() if k != "messages"}
+        metadata = {k: v for k, v in obj.items() if k != "messages"} if len(obj) > 1 else {}
         return normalise_messages(obj["messages"]), metadata
     if fmt == "lmsys":
         turns = obj.get("conversation")

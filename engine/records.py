@@ -56,12 +56,15 @@ def normalise_messages(messages: Any) -> list[Message]:
     if not isinstance(messages, list):
         raise RecordError(Reason.NO_MESSAGES, "messages is not a list")
     out: list[Message] = []
+    assistant = False
     for index, item in enumerate(messages):
         if not isinstance(item, dict):
             raise RecordError(Reason.BAD_MESSAGE, f"message {index} is not an object")
         role = item.get("role")
-        if role not in ROLES:
+        if not isinstance(role, str) or role not in ROLES:  # (a list is not hashable)
             raise RecordError(Reason.BAD_ROLE, f"message {index} has role {role!r}")
+        if role == "assistant":
+            assistant = True
         content = item.get("content")
         if not isinstance(content, str):
             raise RecordError(Reason.EMPTY_CONTENT, f"message {index} has no string content")
@@ -71,23 +74,89 @@ def normalise_messages(messages: Any) -> list[Message]:
         out.append({"role": role, "content": content})
     if len(out) < 2:
         raise RecordError(Reason.TOO_FEW_MESSAGES, f"{len(out)} message(s), at least 2 needed")
-    if not any(m["role"] == "assistant" for m in out):
+    if not assistant:
         raise RecordError(Reason.NO_ASSISTANT_TURN, "no assistant message")
     return out
+
+
+_quote = json.encoder.encode_basestring
+"""The string encoder ``json.dumps(ensure_ascii=False)`` uses (the C one where available)."""
+
+
+def _plain(text: str) -> bool:
+    """Nothing in ``text`` that the JSON string encoder escapes."""
+    return text.isprintable() and '"' not in text and "\\" not in text
+
+
+def dedup_payload(messages: list[Message]) -> str:
+    """``json.dumps([{"role", "content"}, ...], sort_keys=True, ensure_ascii=False)`` of
+    normalised messages, written directly: the keys sorted are ``content`` then ``role``, the
+    separators are the defaults, and a string is written by the encoder ``json.dumps`` uses,
+    or as itself between quotes where it has nothing that encoder escapes (no control
+    character, quote or backslash), which is what the encoder would write."""
+    parts = []
+    for m in messages:
+        content, role = m["content"], m["role"]
+        if not _plain(content):
+            content = _quote(content)[1:-1]
+        if not _plain(role):
+            role = _quote(role)[1:-1]
+        parts.append('{"content": "' + content + '", "role": "' + role + '"}')
+    return "[" + ", ".join(parts) + "]"
 
 
 def dedup_key(messages: list[Message]) -> str:
     """The original's hard-dedup key: SHA-256 of the normalised list as sorted-key JSON.
 
     ``ensure_ascii=False`` and Python's default separators, encoded as UTF-8; bit-compatible
-    with the original ``build_stage1_mix.py``.
+    with the original ``build_stage1_mix.py`` (``dedup_payload`` writes that JSON).
     """
-    payload = json.dumps(
-        [{"role": m["role"], "content": m["content"]} for m in messages],
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hashlib.sha256(dedup_payload(messages).encode("utf-8")).hexdigest()
+
+
+_ROLE_TAILS = {role: b'", "role": "' + role.encode() + b'"}' for role in ROLES}
+
+
+def encoded_keys(
+    messages: list[Message], *, plain: bool = False
+) -> tuple[list[bytes], str, str | None, int]:
+    """The contents of normalised messages as UTF-8, with ``dedup_key(messages)``,
+    ``first_user_md5(messages)`` and the characters of the contents, computed from that one
+    encoding (what the importer stores). Raises ``UnicodeEncodeError`` where a content has a
+    lone surrogate, as ``dedup_key`` does.
+
+    ``plain``: the caller knows that no content or role has a character the JSON encoder
+    escapes (they were parsed from JSON text without a backslash, where a string can hold no
+    quote, backslash or control character)."""
+    contents: list[bytes] = []
+    payload = [b"["]  # dedup_payload(messages), as UTF-8
+    user_md5 = None
+    chars = 0
+    opener = b'{"content": "'
+    for m in messages:
+        content, role = m["content"], m["role"]
+        data = content.encode("utf-8")
+        contents.append(data)
+        chars += len(content)
+        payload.append(opener)
+        if plain or _plain(content):
+            payload.append(data)
+        else:
+            payload.append(_quote(content)[1:-1].encode("utf-8"))
+        tail = _ROLE_TAILS.get(role)
+        if tail is None:
+            tail = b'", "role": ' + _quote(role).encode("utf-8") + b"}"
+        payload.append(tail)
+        opener = b', {"content": "'
+        if user_md5 is None and role == "user":
+            text = content.strip()
+            if text.isascii():  # str.lower() of ASCII text is bytes.lower() of its encoding
+                lowered = (data if text is content else text.encode("utf-8")).lower()
+            else:
+                lowered = text.lower().encode("utf-8")
+            user_md5 = hashlib.md5(lowered).hexdigest()
+    payload.append(b"]")
+    return contents, hashlib.sha256(b"".join(payload)).hexdigest(), user_md5, chars
 
 
 def first_user_md5(messages: list[Message]) -> str | None:

@@ -239,6 +239,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "0008_records_search_text",
+        """
+        ALTER TABLE records ADD COLUMN search_text VARCHAR USING COMPRESSION uncompressed;
+        UPDATE records SET search_text =
+            lower(array_to_string(list_transform(messages, lambda t: t.content), chr(0)));
+        """,
+    ),
 )
 
 

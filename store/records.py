@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from store.ingest import SEARCH_SEPARATOR
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -52,6 +54,11 @@ class RecordFilter:
             clauses.append(
                 "len(list_filter(messages, lambda m: regexp_matches(m.content, ?, 'i'))) > 0"
             )
+            params.append(self.search)
+        elif self.search and SEARCH_SEPARATOR not in self.search:
+            # The lowercased contents joined by a separator (``records.search_text``):
+            # the same matches as ILIKE per message, scanning one string column.
+            clauses.append("contains(search_text, lower(?))")
             params.append(self.search)
         elif self.search:
             escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -146,8 +146,9 @@ def test_gzip_and_source_names(workspace: Workspace, tmp_path: Path) -> None:
     assert source_name(Path("x/Data_v2.json")) == "data_v2"
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_interrupted_import_leaves_the_index_unchanged(
-    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     import engine.import_readers as readers
 
@@ -162,9 +163,34 @@ def test_interrupted_import_leaves_the_index_unchanged(
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        import_file(workspace.db, big, on_progress=interrupt)
+        import_file(workspace.db, big, on_progress=interrupt, workers=workers)
     with workspace.db.connect() as con:
         assert store_records.count(con) == 0
         assert con.execute("SELECT count(*) FROM imports").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)
-    assert import_file(workspace.db, big).accepted == 2500
+    assert import_file(workspace.db, big, workers=workers).accepted == 2500
+
+
+def test_should_stop_cancels_an_import_in_worker_processes(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engine.import_readers as readers
+    from engine.importers import ImportCancelled
+
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
+    big = write_lines(
+        tmp_path / "big.jsonl",
+        [json.dumps({"context": f"q{i}", "response": "a"}) for i in range(2500)],
+    )
+    calls: list[float] = []
+    with pytest.raises(ImportCancelled):
+        import_file(
+            workspace.db,
+            big,
+            workers=2,
+            on_progress=lambda done, total: calls.append(done),
+            should_stop=lambda: len(calls) >= 2,
+        )
+    with workspace.db.connect() as con:
+        assert store_records.count(con) == 0
+        assert con.execute("SELECT count(*) FROM imports").fetchone() == (0,)

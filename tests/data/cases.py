@@ -38,6 +38,8 @@ OBJECTS: list[object] = [
     _m((U, "a"), (A, "b"), (U, "ends on user")),
     {"messages": [{"role": U, "content": "extra keys", "name": "x"}, {"role": A, "content": "y"}]},
     {"messages": [{"content": "no role"}, {"role": A, "content": "y"}]},
+    {"messages": [{"role": [U], "content": "a list as role"}, {"role": A, "content": "y"}]},
+    {"messages": [{"role": {"r": U}, "content": "an object as role"}, {"role": A, "content": "y"}]},
     {"messages": [{"role": U}, {"role": A, "content": "y"}]},
     {"messages": ["not an object", {"role": A, "content": "y"}]},
     {"messages": "not a list"},

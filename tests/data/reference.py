@@ -1,7 +1,11 @@
-"""The plain Python rule, line by line: what the bulk importer must reproduce exactly."""
+"""The plain Python rule, line by line: what the importer must reproduce exactly.
+
+The keys are computed here as the original did (``json.dumps`` with sorted keys, ``sha256``;
+``md5`` of the lowercased first user message), not with the importer's faster writer."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +35,15 @@ def reference_import(lines: list[bytes], *, key: str = "hash") -> Expected:
             out.rejected[line_no] = result[1]
             continue
         _, fmt, messages, meta, hash_, user_md5, _chars = result
+        payload = json.dumps(
+            [{"role": m["role"], "content": m["content"]} for m in messages],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        assert hash_ == hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        users = [m["content"] for m in messages if m["role"] == "user"]
+        first = users[0].strip().lower().encode("utf-8") if users else None
+        assert user_md5 == (hashlib.md5(first).hexdigest() if first is not None else None)
         k = user_md5 if key == "user_md5" else hash_
         if k is not None and k in seen:
             out.duplicates.append(line_no)

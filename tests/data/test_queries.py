@@ -9,6 +9,7 @@ from engine.importers import import_file
 from engine.workspace import Workspace
 from store import records as store_records
 from store.records import RecordFilter
+from tests.data.cases import lines
 
 
 def _import(ws: Workspace, tmp_path: Path, texts: list[str]) -> None:
@@ -51,3 +52,58 @@ def test_keyset_pages(workspace: Workspace, tmp_path: Path) -> None:
     assert [r.first_user for r in second][:2] == ["record 10", "record 11"]
     assert [r.first_user for r in last][-1] == "record 24" and len(last) == 10
     assert len(filtered) == 25
+
+
+def _ilike_ids(con, text: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """Records with a message that ILIKE finds the text in (the search before search_text)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = con.execute(
+        "SELECT id FROM records WHERE len(list_filter(messages, "
+        "lambda m: m.content ILIKE ? ESCAPE '\\')) > 0 ORDER BY id",
+        [f"%{escaped}%"],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_search_finds_what_ilike_over_every_message_finds(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """The search column (contents lowercased, joined by a separator) against ILIKE per
+    message, on every case, for text in any case, across message ends, and with the
+    separator itself (which falls back to ILIKE)."""
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b"\n".join(lines()) + b"\n")
+    import_file(workspace.db, path, log=False)
+    needles = [
+        "cat", "CAT", "i has", "ΟΔΟΣ", "οδοσ", "ς", "İSTANBUL", "istanbul", "café", "CAFÉ",
+        "中文", "😀", "50%", "a_b", "\\", '"', "padded", "\t", "tab\tnew", "ideographic",
+        "name?\nyou", "?you", "what is its name?", "hi", "b", "\x00", "x\x00y", "\x1f",
+    ]  # fmt: skip
+    with workspace.db.connect() as con:
+        for needle in needles:
+            flt = RecordFilter(search=needle)
+            want = _ilike_ids(con, needle)
+            assert store_records.count(con, flt) == len(want), needle
+            assert [r.id for r in store_records.page(con, flt, limit=1000)] == want, needle
+
+
+def test_workspaces_from_before_the_search_column_get_it(tmp_path: Path) -> None:
+    """Migration 0008 adds records.search_text and fills it for the records already there."""
+    import duckdb
+
+    from store.migrations import MIGRATIONS, apply_migrations
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    apply_migrations(con, MIGRATIONS[:7])
+    con.execute(
+        "INSERT INTO records (id, source, hash, messages) VALUES "
+        "(1, 's', 'h1', [{'role': 'user', 'content': 'Hello THERE'}, "
+        "{'role': 'assistant', 'content': 'General Kenobi'}])"
+    )
+    assert apply_migrations(con) == ["0008_records_search_text"]
+    assert con.execute("SELECT search_text FROM records").fetchall() == [
+        ("hello there\x00general kenobi",)
+    ]
+    assert store_records.count(con, RecordFilter(search="there general")) == 0
+    assert store_records.count(con, RecordFilter(search="THERE")) == 1
+    con.close()
