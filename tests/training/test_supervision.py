@@ -106,7 +106,8 @@ def test_accelerate_launch_then_stop_then_resume_from_the_command_line(train_ws)
 
 
 def test_a_run_whose_process_died_is_failed_with_the_reason_found_once(train_ws) -> None:
-    layout = start(train_ws, "max_steps=400", "eval_split=0.0")
+    # No checkpoint before the kill, however fast the steps go (save_every=0: only at the end).
+    layout = start(train_ws, "max_steps=400", "eval_split=0.0", "save_every=0")
     wait_for(lambda: steps_logged(layout) >= 1, what="the first step")
     os.killpg(read_process(layout)["pgid"], signal.SIGKILL)  # the OOM killer, say
     wait_for(lambda: run_summary(train_ws, layout.id).status == "failed", what="failed")
