@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import activity
+from engine.notify import notify
 from engine.runs import (
     RunLayout,
     check_label,
@@ -174,6 +176,7 @@ def start_run(
     layout = create_run(ws, config, source, overrides)
     command = trainer_command(layout.root, config, launcher)
     pid = spawn(layout, command, attempt=1)
+    activity.log(ws.db, "run.start", layout.id, config=config_path, overrides=list(overrides))
     return Launched(layout.id, pid, command, layout)
 
 
@@ -201,6 +204,7 @@ def resume_run(
     layout.stop_file.unlink(missing_ok=True)
     command = trainer_command(layout.root, config, launcher)
     pid = spawn(layout, command, attempt=_attempts(layout) + 1)
+    activity.log(ws.db, "run.resume", layout.id, overrides=list(overrides))
     return Launched(layout.id, pid, command, layout)
 
 
@@ -211,6 +215,7 @@ def stop_run(ws: Workspace, run_id: str) -> RunLayout:
     if summary.ended:
         raise ValueError(f"run {run_id} has already {summary.status}")
     layout.stop_file.write_text(f"{socket.gethostname()}:{os.getpid()} {time.time()}\n")
+    activity.log(ws.db, "run.stop", layout.id)
     return layout
 
 
@@ -231,9 +236,7 @@ def kill_run(ws: Workspace, run_id: str, *, wait: float = 10.0) -> RunLayout:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and process_alive(pid, create_time):
         time.sleep(0.05)
-    from engine.activity import current_actor
-
-    who = current_actor()
+    who = activity.current_actor()
     EventWriter(layout.events).emit(
         "failed",
         sync=True,
@@ -243,4 +246,7 @@ def kill_run(ws: Workspace, run_id: str, *, wait: float = 10.0) -> RunLayout:
         log_tail=tail_lines(layout.log, 20),
     )
     layout.stop_file.unlink(missing_ok=True)
+    activity.log(ws.db, "run.kill", layout.id)
+    # The trainer cannot report its own death: say it for it (never raises).
+    notify(ws.root, "run.failed", f"Run {layout.id} killed", {"run": layout.id}, wait=True)
     return layout

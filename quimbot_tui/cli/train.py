@@ -100,12 +100,10 @@ def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def run_start(args: argparse.Namespace) -> int:
-    from engine import activity
     from engine.training.launch import start_run
 
     ws = _workspace(args)
     launched = start_run(ws, args.config, args.overrides, launcher=args.launcher)
-    activity.log(ws.db, "run.start", launched.run_id, config=args.config, overrides=args.overrides)
     print(launched.run_id, flush=True)
     print(f"  folder   {launched.layout.root}", file=sys.stderr)
     print(f"  command  {launched.command_line}", file=sys.stderr)
@@ -116,14 +114,12 @@ def run_start(args: argparse.Namespace) -> int:
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    from engine import activity
     from engine.runs import match_run
     from engine.training.launch import resume_run
 
     ws = _workspace(args)
     run_id = match_run(ws, args.run)
     launched = resume_run(ws, run_id, args.overrides, launcher=args.launcher)
-    activity.log(ws.db, "run.resume", run_id, overrides=args.overrides)
     print(run_id)
     print(f"  command  {launched.command_line}", file=sys.stderr)
     if args.attach:
@@ -207,8 +203,6 @@ def _follow(ws, run_id: str, *, as_json: bool, follow: bool) -> int:  # type: ig
 
 
 def run_stop(args: argparse.Namespace) -> int:
-    from engine import activity
-    from engine.notify import notify
     from engine.runs import match_run, run_summary
     from engine.training.launch import kill_run, stop_run
 
@@ -216,12 +210,9 @@ def run_stop(args: argparse.Namespace) -> int:
     run_id = match_run(ws, args.run)
     if args.kill:
         kill_run(ws, run_id)
-        activity.log(ws.db, "run.kill", run_id)
-        notify(ws.root, "run.failed", f"Run {run_id} killed", {"run": run_id}, wait=True)
         print(f"{run_id}: killed")
         return 0
     stop_run(ws, run_id)
-    activity.log(ws.db, "run.stop", run_id)
     print(f"{run_id}: stop requested; it saves a checkpoint and exits after the current step")
     if args.wait:
         while not (summary := run_summary(ws, run_id)).ended:

@@ -361,7 +361,6 @@ class TrainScreen(WorkbenchScreen):
 
     @work(thread=True, group="train-control", exit_on_error=False)
     def _run_action(self, action: str, run_id: str) -> None:
-        from engine import activity
         from engine.training import launch
 
         if action == "stop":
@@ -369,14 +368,10 @@ class TrainScreen(WorkbenchScreen):
             message = f"Stopping {run_id}: it saves a checkpoint after the current step."
         elif action == "kill":
             launch.kill_run(self.workspace, run_id)
-            from engine.notify import notify
-
-            notify(self.workspace.root, "run.failed", f"Run {run_id} killed", {"run": run_id})
             message = f"Killed {run_id}."
         else:
             launched = launch.resume_run(self.workspace, run_id)
             message = f"Resumed {run_id} (pid {launched.pid})."
-        activity.log(self.workspace.db, f"run.{action}", run_id)
         self.app.call_from_thread(self.notify, message, title="Training")
         self.app.call_from_thread(self.load_runs)
 

@@ -154,7 +154,6 @@ class LaunchScreen(ModalScreen["Launched | None"]):
 
     @work(thread=True, exclusive=True, group="launch-start", exit_on_error=False)
     def start(self, config: str, overrides: list[str], launcher: str) -> None:
-        from engine import activity
         from engine.training.launch import start_run
 
         try:
@@ -162,9 +161,6 @@ class LaunchScreen(ModalScreen["Launched | None"]):
         except Exception as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
-        activity.log(
-            self.workspace.db, "run.start", launched.run_id, config=config, overrides=overrides
-        )
         self.app.call_from_thread(self.dismiss, launched)
 
     def _failed(self, error: str) -> None:
